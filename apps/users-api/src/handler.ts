@@ -1,0 +1,196 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpErrorHandler from '@middy/http-error-handler';
+import httpEventNormalizer from '@middy/http-event-normalizer';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpRouterHandler, { type Route } from '@middy/http-router';
+import { createError } from '@middy/util';
+import { createDocumentClient } from '@repo/aws/dynamodb';
+import { apiGatewayRequestId } from '@repo/logging/correlation';
+import { createLogger } from '@repo/logging/logger';
+import { withLogging } from '@repo/logging/middleware';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { type Config, readConfig } from './config.ts';
+import { internalErrorBody, mapErrorsToHttp, RequestValidationError } from './http-errors.ts';
+import { createUserStore, type UserStore, userIdSchema } from './users.ts';
+
+const userInputSchema = z.strictObject({
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+  email: z.email().check(z.maxLength(254)),
+});
+
+const listQuerySchema = z.object({
+  limit: z._default(
+    z.pipe(
+      z.string().check(z.regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')),
+      z.pipe(z.transform(Number), z.number().check(z.minimum(1), z.maximum(100, 'must be at most 100'))),
+    ),
+    25,
+  ),
+  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+});
+
+const userPathSchema = z.object({ id: userIdSchema });
+
+type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/** Same pattern http-json-body-parser accepts: application/json and application/*+json, any parameters. */
+const jsonMediaType = /^application\/(.+\+)?json($|;.+)/;
+
+export interface Dependencies {
+  users: UserStore;
+  logger: Logger;
+  config: Pick<Config, 'MAX_BODY_BYTES' | 'CORS_ALLOWED_ORIGIN'>;
+}
+
+/** Builds the users REST API handler (API Gateway REST, proxy integration) around its dependencies. */
+export function createHandler({ users, logger, config }: Dependencies) {
+  // Only the routes that take a body parse one; http-json-body-parser replaces `event.body` with the value.
+  const jsonBody = (route: RouteHandler) =>
+    middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+      .use(requireJsonBody(config.MAX_BODY_BYTES))
+      .use(httpJsonBodyParser())
+      .handler(route);
+
+  const routes: Route<APIGatewayProxyEvent, APIGatewayProxyResult>[] = [
+    {
+      method: 'GET',
+      path: '/users',
+      handler: async (event: APIGatewayProxyEvent) => {
+        const query = parse(listQuerySchema, event.queryStringParameters ?? {}, 'query');
+        return json(200, await users.listUsers(query));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/users',
+      handler: jsonBody(async (event) => {
+        const user = await users.createUser(parse(userInputSchema, parsedBody(event), 'body'));
+        return json(201, user, { Location: locationOf(event, user.id) });
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/users/{id}',
+      handler: async (event: APIGatewayProxyEvent) => json(200, await users.getUser(userId(event))),
+    },
+    {
+      method: 'PUT',
+      path: '/users/{id}',
+      handler: jsonBody(async (event) => {
+        const id = userId(event);
+        return json(200, await users.replaceUser(id, parse(userInputSchema, parsedBody(event), 'body')));
+      }),
+    },
+    {
+      method: 'DELETE',
+      path: '/users/{id}',
+      handler: async (event: APIGatewayProxyEvent) => {
+        await users.deleteUser(userId(event));
+        return { statusCode: 204, headers: {}, body: '' };
+      },
+    },
+  ];
+
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(withLogging(logger, apiGatewayRequestId))
+    .use(
+      httpCors({
+        origin: config.CORS_ALLOWED_ORIGIN,
+        exposeHeaders: 'Location, Retry-After',
+        // Answer preflight requests here too, for when API Gateway's own OPTIONS method is not in front.
+        disableBeforePreflightResponse: false,
+      }),
+    )
+    .use(httpErrorHandler({ logger: false, fallbackMessage: internalErrorBody }))
+    .use(mapErrorsToHttp(logger))
+    .use(httpHeaderNormalizer())
+    .use(httpEventNormalizer())
+    .handler(httpRouterHandler({ routes, notFoundResponse: methodNotAllowedOrNotFound(routes) }));
+}
+
+/** 405 with `Allow` when the path exists under other methods, else 404. */
+function methodNotAllowedOrNotFound(routes: Route<APIGatewayProxyEvent, unknown>[]) {
+  const patterns = [...new Set(routes.map((route) => route.path))].map((path) => ({
+    regex: new RegExp(`^${path.replace(/\{[^/]+\}/g, '[^/]+')}/?$`),
+    methods: routes.filter((route) => route.path === path).map((route) => route.method),
+  }));
+  return ({ method, path }: { method: string; path: string }): never => {
+    const allowed = patterns.find((pattern) => pattern.regex.test(path))?.methods;
+    if (!allowed) throw createError(404, `No route for ${method.slice(0, 20)} ${path.slice(0, 200)}`);
+    const allow = allowed.join(', ');
+    const error = createError(405, `${method.slice(0, 20)} is not allowed here; use ${allow}`);
+    throw Object.assign(error, { headers: { Allow: allow } });
+  };
+}
+
+/** Checks what http-json-body-parser leaves to us: media type, presence and size. */
+function requireJsonBody(maxBytes: number): MiddlewareObj<APIGatewayProxyEvent> {
+  return {
+    before: function requireJsonBodyBefore({ event }) {
+      const contentType = event.headers?.['content-type'];
+      if (!contentType || !jsonMediaType.test(contentType)) {
+        throw createError(415, 'Content-Type must be application/json');
+      }
+      const { body, isBase64Encoded } = event;
+      if (typeof body !== 'string' || body.length === 0)
+        throw createError(400, 'A JSON request body is required');
+      const bytes = isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body, 'utf8');
+      if (bytes > maxBytes) throw createError(413, `The request body exceeds ${maxBytes} bytes`);
+    },
+  };
+}
+
+function parse<Schema extends z.ZodMiniType>(
+  schema: Schema,
+  value: unknown,
+  part: RequestValidationError['part'],
+): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new RequestValidationError(part, result.error);
+  return result.data;
+}
+
+/** The value http-json-body-parser left in place of the raw body. */
+const parsedBody = (event: APIGatewayProxyEvent): unknown => event.body as unknown;
+
+function userId(event: APIGatewayProxyEvent): string {
+  return parse(userPathSchema, event.pathParameters ?? {}, 'path').id;
+}
+
+function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/**
+ * Where a created user lives, as the client addresses it: `requestContext.path` is the path the client
+ * sent, stage or custom-domain base path included (`/dev/users`), where `event.path` is not.
+ */
+function locationOf(event: APIGatewayProxyEvent, id: string): string {
+  const collection = (event.requestContext?.path ?? event.path).replace(/\/+$/, '');
+  return `${collection}/${id}`;
+}
+
+// One container, one set of clients: built at cold start, reused by every invocation.
+const config = readConfig();
+const logger = createLogger({
+  serviceName: config.POWERTOOLS_SERVICE_NAME,
+  logLevel: config.POWERTOOLS_LOG_LEVEL,
+});
+const users = createUserStore({
+  db: createDocumentClient({ maxAttempts: config.AWS_MAX_ATTEMPTS }),
+  tableName: config.USERS_TABLE_NAME,
+});
+
+export const handler = createHandler({ users, logger, config });

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
+import * as z from 'zod/mini';
+
+export interface UserInput {
+  name: string;
+  email: string;
+}
+
+export interface User extends UserInput {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Page<Item> {
+  items: Item[];
+  /** Opaque; present only when more items may follow. */
+  nextToken?: string;
+}
+
+export class UserNotFoundError extends Error {
+  override readonly name = 'UserNotFoundError';
+  constructor(readonly userId: string) {
+    super(`User ${userId} does not exist`);
+  }
+}
+
+export class UserAlreadyExistsError extends Error {
+  override readonly name = 'UserAlreadyExistsError';
+  constructor(readonly userId: string) {
+    super(`User ${userId} already exists`);
+  }
+}
+
+export class InvalidPageTokenError extends Error {
+  override readonly name = 'InvalidPageTokenError';
+  constructor() {
+    super('nextToken is not a token this API issued');
+  }
+}
+
+/** DynamoDB throttled, failed or could not be reached: worth a retry by the caller. */
+export class UsersStoreUnavailableError extends Error {
+  override readonly name = 'UsersStoreUnavailableError';
+  constructor(options: { cause: unknown }) {
+    super('The users table is temporarily unavailable', options);
+  }
+}
+
+export interface UserStoreDependencies {
+  db: DynamoDBDocumentClient;
+  tableName: string;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+export type UserStore = ReturnType<typeof createUserStore>;
+
+/** Users CRUD over one DynamoDB table keyed by `id`. */
+export function createUserStore({
+  db,
+  tableName,
+  now = () => new Date(),
+  newId = randomUUID,
+}: UserStoreDependencies) {
+  return {
+    /** One page of users in table order; `nextToken` continues where the previous page stopped. */
+    async listUsers({ limit, nextToken }: { limit: number; nextToken?: string }): Promise<Page<User>> {
+      const exclusiveStartKey = nextToken === undefined ? undefined : decodePageToken(nextToken);
+      const output = await call(() =>
+        db.send(
+          new ScanCommand({ TableName: tableName, Limit: limit, ExclusiveStartKey: exclusiveStartKey }),
+        ),
+      );
+      const items = (output.Items ?? []).map(toUser);
+      const lastId = output.LastEvaluatedKey?.id;
+      return typeof lastId === 'string' ? { items, nextToken: encodePageToken(lastId) } : { items };
+    },
+
+    /** Creates a user with a server-generated id; the write is conditional so an id is never reused. */
+    async createUser(input: UserInput): Promise<User> {
+      const timestamp = now().toISOString();
+      const user: User = { id: newId(), ...input, createdAt: timestamp, updatedAt: timestamp };
+      await call(
+        () =>
+          db.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: user,
+              ConditionExpression: 'attribute_not_exists(id)',
+            }),
+          ),
+        () => new UserAlreadyExistsError(user.id),
+      );
+      return user;
+    },
+
+    async getUser(id: string): Promise<User> {
+      const output = await call(() => db.send(new GetCommand({ TableName: tableName, Key: { id } })));
+      if (!output.Item) throw new UserNotFoundError(id);
+      return toUser(output.Item);
+    },
+
+    /** Replaces a user's fields, keeping `id` and `createdAt`; fails if the user does not exist. */
+    async replaceUser(id: string, input: UserInput): Promise<User> {
+      const output = await call(
+        () =>
+          db.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { id },
+              UpdateExpression: 'SET #name = :name, #email = :email, #updatedAt = :updatedAt',
+              ConditionExpression: 'attribute_exists(id)',
+              ExpressionAttributeNames: { '#name': 'name', '#email': 'email', '#updatedAt': 'updatedAt' },
+              ExpressionAttributeValues: {
+                ':name': input.name,
+                ':email': input.email,
+                ':updatedAt': now().toISOString(),
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+          ),
+        () => new UserNotFoundError(id),
+      );
+      if (!output.Attributes) throw new UserNotFoundError(id);
+      return toUser(output.Attributes);
+    },
+
+    async deleteUser(id: string): Promise<void> {
+      await call(
+        () =>
+          db.send(
+            new DeleteCommand({
+              TableName: tableName,
+              Key: { id },
+              ConditionExpression: 'attribute_exists(id)',
+            }),
+          ),
+        () => new UserNotFoundError(id),
+      );
+    },
+  };
+}
+
+/**
+ * Runs one DynamoDB call (the SDK has already retried it): a failed condition becomes the caller's
+ * domain error, a transient fault becomes UsersStoreUnavailableError, anything else is a defect and
+ * propagates as it is.
+ */
+async function call<Output>(send: () => Promise<Output>, onConditionFailed?: () => Error): Promise<Output> {
+  try {
+    return await send();
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException && onConditionFailed) throw onConditionFailed();
+    if (isTransient(error)) throw new UsersStoreUnavailableError({ cause: error });
+    throw error;
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const sdkError = error as Parameters<typeof isTransientError>[0];
+  return (
+    isThrottlingError(sdkError) ||
+    isTransientError(sdkError) ||
+    isServerError(sdkError) ||
+    // Connection-level failures (refused, reset, timed out) surface without an HTTP status.
+    ('code' in error && typeof error.code === 'string' && /^E[A-Z]+$/.test(error.code))
+  );
+}
+
+/** Keeps only a user's own fields, whatever else the item holds. */
+function toUser(item: Record<string, unknown>): User {
+  const { id, name, email, createdAt, updatedAt } = item as unknown as User;
+  return { id, name, email, createdAt, updatedAt };
+}
+
+/** Users are identified by server-generated UUIDs; anything else cannot name a user. */
+export const userIdSchema = z.uuid();
+
+const pageTokenSchema = z.strictObject({ v: z.literal(1), id: userIdSchema });
+
+function encodePageToken(lastId: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, id: lastId })).toString('base64url');
+}
+
+function decodePageToken(token: string): { id: string } {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidPageTokenError();
+  }
+  const parsed = pageTokenSchema.safeParse(decoded);
+  if (!parsed.success) throw new InvalidPageTokenError();
+  return { id: parsed.data.id };
+}

@@ -1,0 +1,24 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface ClientSettings {
+  /** Attempts per call, the first included (AWS_MAX_ATTEMPTS from config). */
+  maxAttempts: number;
+}
+
+/**
+ * A DynamoDB document client for one container: build it once at module scope. Region, endpoint
+ * (AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_DYNAMODB) and credentials come from the SDK's standard chain,
+ * so the same bundle talks to AWS, LocalStack or moto.
+ */
+export function createDocumentClient({ maxAttempts }: ClientSettings): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    maxAttempts,
+    retryMode: 'standard',
+    // Fail a stuck connection fast, well inside API Gateway's 29 s, and let the retry strategy try again.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}

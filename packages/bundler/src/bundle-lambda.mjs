@@ -1,0 +1,63 @@
+// @ts-check
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+/**
+ * @typedef {object} BundleOptions
+ * @property {string} appDir the app's folder (holds package.json and src/handler.ts)
+ * @property {string} [outDir] where index.mjs and its source map go; default `<appDir>/dist`
+ * @property {boolean} [externalAwsSdk] leave `@aws-sdk/*` to the Lambda runtime instead of bundling it
+ */
+
+/**
+ * Bundles one Lambda function: `src/handler.ts` → one minified ESM file `index.mjs` (handler export
+ * `handler`, so the template's Handler is `index.handler`) with a linked source map.
+ * Packages listed under `lambda.external` in the app's package.json stay out of the bundle (native
+ * code such as sharp is installed into the artifact for the target architecture instead).
+ * @param {BundleOptions} options
+ */
+export async function bundleLambda({ appDir, outDir = join(appDir, 'dist'), externalAwsSdk = false }) {
+  const manifest = JSON.parse(await readFile(join(appDir, 'package.json'), 'utf8'));
+  /** @type {string[]} */
+  const external = [...(manifest.lambda?.external ?? [])];
+  if (externalAwsSdk) external.push('@aws-sdk/*', '@smithy/*');
+
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const result = await build({
+    absWorkingDir: appDir,
+    entryPoints: { index: 'src/handler.ts' },
+    outdir: outDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    treeShaking: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'none',
+    // Prefer the ES module builds of dependencies (the AWS SDK ships both) so that tree shaking works.
+    mainFields: ['module', 'main'],
+    external,
+    // Lambda supplies credentials as environment variables: bundle only that provider (issue
+    // aws/aws-sdk-js-v3#5516). Code run from source (tests, pnpm dev) keeps the SDK's full chain.
+    alias: {
+      '@aws-sdk/credential-provider-node': fileURLToPath(
+        new URL('./lambda-credentials.mjs', import.meta.url),
+      ),
+    },
+    metafile: true,
+    logLevel: 'warning',
+    // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+  });
+  await writeFile(join(outDir, 'meta.json'), JSON.stringify(result.metafile));
+  const bytes = result.metafile.outputs[join(outDir, 'index.mjs').slice(appDir.length + 1)]?.bytes;
+  return { outFile: join(outDir, 'index.mjs'), bytes, metafile: result.metafile };
+}
