@@ -1,0 +1,171 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '@repo/aws/dynamodb';
+import { createLogger } from '@repo/logging/logger';
+import { readTemplate } from '@repo/sam-template/read-template';
+import { restApiEvent } from '@repo/testing/api-gateway-event';
+import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
+import { lambdaContext } from '@repo/testing/lambda-context';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { createUserStore } from '../../src/users.ts';
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const endpoint = inject('motoEndpoint');
+// What Lambda and template.yaml provide; USERS_TABLE_NAME is set per table below.
+Object.assign(process.env, {
+  AWS_ENDPOINT_URL: endpoint,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  USERS_TABLE_NAME: 'not-created',
+});
+const bundlePath = fileURLToPath(new URL('../../dist/index.mjs', import.meta.url));
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** Creates a fresh users table from template.yaml and loads a handler module bound to it, as Lambda would. */
+async function loadHandler(modulePath: string): Promise<Handler> {
+  const admin = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
+  const { UsersTable } = await createTablesFromTemplate(admin, readTemplate(), ['UsersTable']);
+  process.env.USERS_TABLE_NAME = UsersTable;
+  const module = (await import(/* @vite-ignore */ `${modulePath}?table=${UsersTable}`)) as {
+    handler: Handler;
+  };
+  return module.handler;
+}
+
+async function call(handler: Handler, request: Parameters<typeof restApiEvent>[0]) {
+  const response = await handler(restApiEvent(request), lambdaContext({ functionName: 'users-api' }));
+  return { ...response, json: response.body ? JSON.parse(response.body) : undefined };
+}
+
+const jsonHeaders = { 'Content-Type': 'application/json' };
+
+describe.each([
+  ['source', fileURLToPath(new URL('../../src/handler.ts', import.meta.url))],
+  ['deployable bundle (dist/index.mjs)', bundlePath],
+])('users-api against moto DynamoDB, %s', (_, modulePath) => {
+  let handler: Handler;
+
+  beforeAll(async () => {
+    expect(existsSync(modulePath), `${modulePath} is missing: run the build first`).toBe(true);
+    handler = await loadHandler(modulePath);
+  });
+
+  it('creates, reads, replaces and deletes a user', async () => {
+    const created = await call(handler, {
+      method: 'POST',
+      path: '/users',
+      headers: jsonHeaders,
+      body: JSON.stringify({ name: 'Grace Hopper', email: 'grace@example.com' }),
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json.id as string;
+    expect(created.headers?.Location).toBe(`/dev/users/${id}`);
+
+    const read = await call(handler, { method: 'GET', path: `/users/${id}`, resource: '/users/{id}' });
+    expect(read.statusCode).toBe(200);
+    expect(read.json).toEqual(created.json);
+
+    const replaced = await call(handler, {
+      method: 'PUT',
+      path: `/users/${id}`,
+      resource: '/users/{id}',
+      headers: jsonHeaders,
+      body: JSON.stringify({ name: 'Rear Admiral Hopper', email: 'hopper@example.com' }),
+    });
+    expect(replaced.statusCode).toBe(200);
+    expect(replaced.json).toMatchObject({
+      id,
+      name: 'Rear Admiral Hopper',
+      email: 'hopper@example.com',
+      createdAt: created.json.createdAt,
+    });
+
+    const deleted = await call(handler, { method: 'DELETE', path: `/users/${id}`, resource: '/users/{id}' });
+    expect(deleted.statusCode).toBe(204);
+
+    const gone = await call(handler, { method: 'GET', path: `/users/${id}`, resource: '/users/{id}' });
+    expect(gone.statusCode).toBe(404);
+    const deletedAgain = await call(handler, {
+      method: 'DELETE',
+      path: `/users/${id}`,
+      resource: '/users/{id}',
+    });
+    expect(deletedAgain.statusCode).toBe(404);
+  });
+
+  it('answers 404 when replacing a user that does not exist, and creates nothing', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+
+    const replaced = await call(handler, {
+      method: 'PUT',
+      path: `/users/${id}`,
+      resource: '/users/{id}',
+      headers: jsonHeaders,
+      body: JSON.stringify({ name: 'Nobody', email: 'nobody@example.com' }),
+    });
+
+    expect(replaced.statusCode).toBe(404);
+    const read = await call(handler, { method: 'GET', path: `/users/${id}`, resource: '/users/{id}' });
+    expect(read.statusCode).toBe(404);
+  });
+
+  it('pages through every user exactly once with limit and nextToken', async () => {
+    const createdIds = new Set<string>();
+    for (let index = 0; index < 5; index += 1) {
+      const created = await call(handler, {
+        method: 'POST',
+        path: '/users',
+        headers: jsonHeaders,
+        body: JSON.stringify({ name: `User ${index}`, email: `user${index}@example.com` }),
+      });
+      createdIds.add(created.json.id);
+    }
+
+    const seen: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const query: Record<string, string> = { limit: '2', ...(nextToken ? { nextToken } : {}) };
+      const page = await call(handler, { method: 'GET', path: '/users', query });
+      expect(page.statusCode).toBe(200);
+      expect(page.json.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.json.items.map((user: { id: string }) => user.id));
+      nextToken = page.json.nextToken;
+      pages += 1;
+    } while (nextToken && pages < 10);
+
+    expect(new Set(seen)).toEqual(createdIds);
+    expect(seen).toHaveLength(createdIds.size);
+  });
+});
+
+describe('users-api when DynamoDB cannot be reached', () => {
+  it('answers 503 with Retry-After after the SDK has retried', async () => {
+    const { createHandler } = await import('../../src/handler.ts');
+    // Nothing listens on port 9 (discard) on loopback: every attempt is refused.
+    const db = createDocumentClient({ maxAttempts: 2, endpoint: 'http://127.0.0.1:9' });
+    const deadHandler = createHandler({
+      users: createUserStore({ db, tableName: 'users' }),
+      logger: createLogger({ serviceName: 'users-api', logLevel: 'SILENT' }),
+      config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*' },
+    });
+
+    const response = await call(deadHandler, {
+      method: 'GET',
+      path: '/users/00000000-0000-4000-8000-000000000000',
+      resource: '/users/{id}',
+    });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['Retry-After']).toBe('1');
+    expect(response.json).toEqual({
+      error: 'ServiceUnavailable',
+      message: 'The service is busy; retry shortly',
+    });
+  });
+});

@@ -1,0 +1,6 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  // Powertools' logger reads these itself; keep the developer's shell settings out of the tests.
+  test: { env: { POWERTOOLS_DEV: 'false', AWS_LAMBDA_LOG_LEVEL: '', POWERTOOLS_LOG_LEVEL: '' } },
+});
