@@ -46,8 +46,11 @@ export interface Dependencies {
   config: Pick<Config, 'MAX_BODY_BYTES' | 'CORS_ALLOWED_ORIGIN'>;
 }
 
+/** The entry point as Lambda calls it for an API Gateway REST (v1) proxy integration. */
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
 /** Builds the users REST API handler (API Gateway REST, proxy integration) around its dependencies. */
-export function createHandler({ users, logger, config }: Dependencies) {
+export function createHandler({ users, logger, config }: Dependencies): ApiHandler {
   // Only the routes that take a body parse one; http-json-body-parser replaces `event.body` with the value.
   const jsonBody = (route: RouteHandler) =>
     middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
@@ -95,7 +98,7 @@ export function createHandler({ users, logger, config }: Dependencies) {
     },
   ];
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(withLogging(logger, apiGatewayRequestId))
     .use(
       httpCors({
@@ -110,6 +113,8 @@ export function createHandler({ users, logger, config }: Dependencies) {
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .handler(httpRouterHandler({ routes, notFoundResponse: methodNotAllowedOrNotFound(routes) }));
+  // http-event-normalizer narrows middy's event type (maps never null); Lambda still passes the raw event.
+  return chain as ApiHandler;
 }
 
 /** 405 with `Allow` when the path exists under other methods, else 404. */

@@ -7,6 +7,8 @@ import { readTemplate } from '@repo/sam-template/read-template';
 import { restApiEvent } from '@repo/testing/api-gateway-event';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
+// Declares the value the moto global setup provides (inject('motoEndpoint')).
+import type {} from '@repo/testing/moto-global-setup';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUserStore } from '../../src/users.ts';

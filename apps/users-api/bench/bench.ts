@@ -1,0 +1,462 @@
+/**
+ * users-api benchmark: `pnpm bench` from the repo root (turbo builds dist/ first), or `pnpm bench` here
+ * after `pnpm build`. Timings on a shared machine are noise in absolute terms, so every timing is read
+ * as a ratio or difference against a baseline measured in the same run.
+ *
+ * 1. Bundle size: dist/index.mjs in KB (1024 bytes) against a 400 KB budget; over budget exits 1.
+ * 2. AWS SDK bundled vs left to the runtime: a second build with `@aws-sdk/*` and `@smithy/*` external
+ *    (in .bench/external, resolving the SDK from this app's node_modules as the runtime's copy would).
+ * 3. Cold start: a fresh `node` process imports a bundle and serves GET /users/{id} (events/get-user.json),
+ *    its GetItem answered by a DynamoDB stub on 127.0.0.1; the same for an empty handler is the baseline.
+ *    (a) spawn→exit wall time, (b) import()→first response inside the child. Variants are interleaved;
+ *    medians and p90s; ratios ×empty. Goal: bundled (a) ≤ 1.5× empty — a goal, not an assertion.
+ * 4. Warm overhead: in-process µs/request of the middy + Powertools chain (createHandler) against a bare
+ *    function doing the same route's work (getUser + JSON response), DynamoDB mocked, logs at ERROR so
+ *    stdout writes don't dominate. Overhead = median of per-batch differences. Goal ≤ 300 µs.
+ *
+ * The last line is `BENCH_JSON {…}` with every figure, for tools to grep.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { arch, availableParallelism, platform } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '@repo/aws/dynamodb';
+import { bundleLambda } from '@repo/bundler/bundle-lambda';
+import { createLogger } from '@repo/logging/logger';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createUserStore, type User } from '../src/users.ts';
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+const benchDir = join(appDir, '.bench');
+const bundledFile = join(appDir, 'dist', 'index.mjs');
+const eventFile = join(appDir, 'events', 'get-user.json');
+const childScript = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
+
+const budgetKb = 400;
+const coldStartGoalRatio = 1.5;
+const warmOverheadGoalUs = 300;
+const coldStartRuns = 20;
+const coldStartWarmups = 2;
+const warmupCalls = 2_000;
+const warmBatches = 10;
+const callsPerBatch = 2_000;
+// Same level for the cold-start children and the warm chain: nothing reaches stdout on the happy path.
+const logLevel = 'ERROR';
+
+const kb = (bytes: number) => bytes / 1024;
+const fixed = (value: number, digits = 1) => value.toFixed(digits);
+const ratio = (value: number) => `${value.toFixed(2)}×`;
+
+const event = JSON.parse(await readFile(eventFile, 'utf8')) as APIGatewayProxyEvent;
+const userId = event.pathParameters?.id;
+if (!userId) throw new Error(`${eventFile} has no pathParameters.id`);
+
+console.log(
+  `users-api bench — node ${process.version} ${platform()}/${arch()}, ${availableParallelism()} CPUs`,
+);
+
+// 1. Bundle size ---------------------------------------------------------------------------------------
+const bundle = await readFile(bundledFile).catch(() => {
+  throw new Error(`${bundledFile} is missing: run \`pnpm build\` first (root \`pnpm bench\` does)`);
+});
+const bundledBytes = bundle.byteLength;
+// Cold starts run a private copy: a build running meanwhile (tests, watch) empties dist/ first.
+const bundledCopy = join(benchDir, 'bundled', 'index.mjs');
+await mkdir(join(benchDir, 'bundled'), { recursive: true });
+await writeFile(bundledCopy, bundle);
+const overBudget = kb(bundledBytes) > budgetKb;
+console.log('\n1. Bundle size');
+console.log(
+  `   dist/index.mjs  ${fixed(kb(bundledBytes))} KB   budget ≤ ${budgetKb} KB   ${overBudget ? 'OVER' : 'OK'}`,
+);
+
+// 2. AWS SDK bundled vs left to the runtime -----------------------------------------------------------------
+const external = await bundleLambda({ appDir, outDir: join(benchDir, 'external'), externalAwsSdk: true });
+const externalBytes = (await stat(external.outFile)).size;
+console.log('\n2. AWS SDK bundled vs left to the runtime');
+console.log(`   SDK bundled (dist/index.mjs)                    ${fixed(kb(bundledBytes)).padStart(6)} KB`);
+console.log(
+  `   @aws-sdk/* + @smithy/* external (.bench/external) ${fixed(kb(externalBytes)).padStart(6)} KB` +
+    `   (${fixed(kb(bundledBytes - externalBytes))} KB less; the SDK then loads from node_modules)`,
+);
+
+// 3. Cold start -------------------------------------------------------------------------------------------
+const emptyFile = join(benchDir, 'empty', 'index.mjs');
+await mkdir(join(benchDir, 'empty'), { recursive: true });
+await writeFile(emptyFile, "export const handler = async () => ({ statusCode: 200, body: '{}' });\n");
+
+const dynamodb = await startDynamoDbStub();
+const childEnv = {
+  AWS_ENDPOINT_URL: dynamodb.url,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  // Nothing from this machine's ~/.aws may change what the SDK does (Lambda has no such files).
+  AWS_CONFIG_FILE: join(benchDir, 'no-aws-config'),
+  AWS_SHARED_CREDENTIALS_FILE: join(benchDir, 'no-aws-credentials'),
+  USERS_TABLE_NAME: 'users',
+  POWERTOOLS_LOG_LEVEL: logLevel,
+  AWS_LAMBDA_FUNCTION_NAME: 'users-api',
+  // The SDK warns once on Node < 22; Lambda runs nodejs22.x, so that warning is not part of its cold start.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+const variants = [
+  { name: 'empty', label: 'empty handler', file: emptyFile, servesUser: false },
+  { name: 'bundled', label: 'SDK bundled', file: bundledCopy, servesUser: true },
+  { name: 'external', label: 'SDK external', file: external.outFile, servesUser: true },
+] as const;
+type VariantName = (typeof variants)[number]['name'];
+const samples: Record<VariantName, { wallMs: number[]; firstResponseMs: number[] }> = {
+  empty: { wallMs: [], firstResponseMs: [] },
+  bundled: { wallMs: [], firstResponseMs: [] },
+  external: { wallMs: [], firstResponseMs: [] },
+};
+
+for (let round = 0; round < coldStartWarmups + coldStartRuns; round++) {
+  for (const variant of variants) {
+    const sample = await coldStart(variant.file, variant.servesUser ? userId : undefined);
+    if (round < coldStartWarmups) continue;
+    samples[variant.name].wallMs.push(sample.wallMs);
+    samples[variant.name].firstResponseMs.push(sample.firstResponseMs);
+  }
+}
+await dynamodb.close();
+// Every run of a real bundle made exactly one GetItem call: the first request really reached DynamoDB.
+const expectedGetItems = (coldStartWarmups + coldStartRuns) * 2;
+if (dynamodb.getItemCalls() !== expectedGetItems) {
+  throw new Error(`DynamoDB stub saw ${dynamodb.getItemCalls()} GetItem calls, expected ${expectedGetItems}`);
+}
+
+const coldStartStats = Object.fromEntries(
+  variants.map(({ name }) => [
+    name,
+    { wallMs: summarize(samples[name].wallMs), firstResponseMs: summarize(samples[name].firstResponseMs) },
+  ]),
+) as { [Name in VariantName]: { wallMs: Summary; firstResponseMs: Summary } };
+const ratioToEmpty = (name: VariantName, measure: 'wallMs' | 'firstResponseMs') =>
+  coldStartStats[name][measure].median / coldStartStats.empty[measure].median;
+const coldStartRatios = {
+  wall: { bundled: ratioToEmpty('bundled', 'wallMs'), external: ratioToEmpty('external', 'wallMs') },
+  firstResponse: {
+    bundled: ratioToEmpty('bundled', 'firstResponseMs'),
+    external: ratioToEmpty('external', 'firstResponseMs'),
+  },
+};
+const coldStartGoalMet = coldStartRatios.wall.bundled <= coldStartGoalRatio;
+
+console.log(
+  `\n3. Cold start: fresh node process, first GET /users/{id} served (GetItem against a local stub);` +
+    `\n   ${coldStartRuns} runs per variant after ${coldStartWarmups} warm-ups, interleaved; ms`,
+);
+const columns = `${'median'.padStart(6)}  ${'p90'.padStart(6)}  ${'×empty'.padStart(6)}`;
+console.log(`${''.padEnd(19)}${'(a) spawn→exit'.padEnd(28)}(b) import()→first response`);
+console.log(`${''.padEnd(19)}${columns}      ${columns}`);
+const cells = (name: VariantName, measure: 'wallMs' | 'firstResponseMs') => {
+  const { median, p90 } = coldStartStats[name][measure];
+  const times =
+    name === 'empty' ? '     —' : ratio(median / coldStartStats.empty[measure].median).padStart(6);
+  return `${fixed(median).padStart(6)}  ${fixed(p90).padStart(6)}  ${times}`;
+};
+for (const { name, label } of variants) {
+  const goal =
+    name === 'bundled' ? `   goal (a) ≤ ${coldStartGoalRatio}×: ${coldStartGoalMet ? 'met' : 'NOT MET'}` : '';
+  console.log(
+    `   ${label.padEnd(15)} ${cells(name, 'wallMs')}      ${cells(name, 'firstResponseMs')}${goal}`,
+  );
+}
+
+// 4. Warm per-request overhead -------------------------------------------------------------------------------
+// handler.ts reads its config at module scope: the environment must be in place before it is imported.
+Object.assign(process.env, {
+  USERS_TABLE_NAME: 'users',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  POWERTOOLS_LOG_LEVEL: logLevel,
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+});
+const { createHandler } = await import('../src/handler.ts');
+
+const storedUser: User = {
+  id: userId,
+  name: 'Ada',
+  email: 'ada@example.com',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+mockClient(DynamoDBDocumentClient).on(GetCommand).resolves({ Item: storedUser });
+const users = createUserStore({ db: createDocumentClient({ maxAttempts: 3 }), tableName: 'users' });
+const logger = createLogger({ serviceName: 'users-api', logLevel });
+const fullChain = createHandler({
+  users,
+  logger,
+  config: { MAX_BODY_BYTES: 16 * 1024, CORS_ALLOWED_ORIGIN: '*' },
+});
+
+type Invoke = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+/** What the GET /users/{id} route does, without any middleware. */
+const bare: Invoke = async (event) => {
+  const user = await users.getUser(event.pathParameters?.id ?? '');
+  return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(user) };
+};
+// middy types its event as the normalized one; the raw API Gateway event is what Lambda passes in.
+const full: Invoke = (event, context) => fullChain(event as Parameters<typeof fullChain>[0], context);
+
+await expectUser(bare);
+await expectUser(full);
+await timeCalls(bare, warmupCalls);
+await timeCalls(full, warmupCalls);
+const bareUs: number[] = [];
+const fullUs: number[] = [];
+const differencesUs: number[] = [];
+for (let batch = 0; batch < warmBatches; batch++) {
+  // Alternate which goes first so drift (GC, CPU frequency, neighbours) hits both alike.
+  let bareBatch: number;
+  let fullBatch: number;
+  if (batch % 2 === 0) {
+    bareBatch = await timeCalls(bare, callsPerBatch);
+    fullBatch = await timeCalls(full, callsPerBatch);
+  } else {
+    fullBatch = await timeCalls(full, callsPerBatch);
+    bareBatch = await timeCalls(bare, callsPerBatch);
+  }
+  bareUs.push(bareBatch);
+  fullUs.push(fullBatch);
+  differencesUs.push(fullBatch - bareBatch);
+}
+const warm = {
+  bareUsPerRequest: summarize(bareUs).median,
+  fullUsPerRequest: summarize(fullUs).median,
+  overheadUs: summarize(differencesUs).median,
+};
+const warmGoalMet = warm.overheadUs <= warmOverheadGoalUs;
+
+console.log(
+  `\n4. Warm per-request overhead of the middy + Powertools chain, in process, DynamoDB mocked;` +
+    `\n   ${warmBatches} alternating batches × ${callsPerBatch} calls after ${warmupCalls} warm-up calls each;` +
+    `\n   logger at ${logLevel}, so no log line is written (stdout writes would dominate otherwise)`,
+);
+console.log(`   bare function (getUser + JSON)   ${fixed(warm.bareUsPerRequest).padStart(7)} µs/request`);
+console.log(
+  `   full chain (createHandler)       ${fixed(warm.fullUsPerRequest).padStart(7)} µs/request` +
+    `   (${ratio(warm.fullUsPerRequest / warm.bareUsPerRequest)} bare)`,
+);
+console.log(
+  `   overhead (median of batch diffs) ${fixed(warm.overheadUs).padStart(7)} µs/request` +
+    `   goal ≤ ${warmOverheadGoalUs} µs: ${warmGoalMet ? 'met' : 'NOT MET'}`,
+);
+
+if (overBudget) {
+  console.log(`\nFAIL: dist/index.mjs is ${fixed(kb(bundledBytes))} KB, over the ${budgetKb} KB budget`);
+  process.exitCode = 1;
+}
+
+console.log(
+  `BENCH_JSON ${JSON.stringify({
+    node: process.version,
+    cpus: availableParallelism(),
+    bundle: { file: 'dist/index.mjs', kb: round(kb(bundledBytes)), budgetKb, ok: !overBudget },
+    sdk: { bundledKb: round(kb(bundledBytes)), externalKb: round(kb(externalBytes)) },
+    coldStart: {
+      runs: coldStartRuns,
+      warmups: coldStartWarmups,
+      wallMs: mapStats(coldStartStats, 'wallMs'),
+      firstResponseMs: mapStats(coldStartStats, 'firstResponseMs'),
+      ratioToEmpty: {
+        wall: {
+          bundled: round(coldStartRatios.wall.bundled),
+          external: round(coldStartRatios.wall.external),
+        },
+        firstResponse: {
+          bundled: round(coldStartRatios.firstResponse.bundled),
+          external: round(coldStartRatios.firstResponse.external),
+        },
+      },
+      goal: { bundledWallRatioMax: coldStartGoalRatio, met: coldStartGoalMet },
+    },
+    warm: {
+      batches: warmBatches,
+      callsPerBatch,
+      logLevel,
+      bareUsPerRequest: round(warm.bareUsPerRequest),
+      fullUsPerRequest: round(warm.fullUsPerRequest),
+      overheadUs: round(warm.overheadUs),
+      goal: { overheadUsMax: warmOverheadGoalUs, met: warmGoalMet },
+    },
+  })}`,
+);
+
+// Helpers ---------------------------------------------------------------------------------------------------
+
+interface Summary {
+  median: number;
+  p90: number;
+}
+
+/** Median and 90th percentile, interpolating between the nearest ranks. */
+function summarize(values: number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (quantile: number) => {
+    const position = (sorted.length - 1) * quantile;
+    const below = sorted[Math.floor(position)] ?? Number.NaN;
+    const above = sorted[Math.ceil(position)] ?? Number.NaN;
+    return below + (above - below) * (position - Math.floor(position));
+  };
+  return { median: at(0.5), p90: at(0.9) };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function mapStats(
+  stats: { [Name in VariantName]: { wallMs: Summary; firstResponseMs: Summary } },
+  measure: 'wallMs' | 'firstResponseMs',
+) {
+  return Object.fromEntries(
+    variants.map(({ name }) => [
+      name,
+      { median: round(stats[name][measure].median), p90: round(stats[name][measure].p90) },
+    ]),
+  );
+}
+
+/** Spawns one fresh node process that imports `handlerFile` and serves the sample event once. */
+function coldStart(
+  handlerFile: string,
+  expectedUserId: string | undefined,
+): Promise<{ wallMs: number; firstResponseMs: number }> {
+  const args = [childScript, handlerFile, eventFile, ...(expectedUserId ? [expectedUserId] : [])];
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    // Only the variables Lambda would set: none of this process's environment (tsx's loader included).
+    const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let wallMs = Number.NaN;
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.on('exit', () => {
+      wallMs = performance.now() - started;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`cold start of ${handlerFile} exited with ${code}:\n${stderr}${stdout}`));
+        return;
+      }
+      const { firstResponseMs } = JSON.parse(stdout) as { firstResponseMs: number };
+      resolve({ wallMs, firstResponseMs });
+    });
+  });
+}
+
+/**
+ * A DynamoDB stand-in speaking the JSON protocol on 127.0.0.1: GetItem returns user Ada under the
+ * requested id; anything else is an error, so an unexpected call fails the child loudly.
+ */
+async function startDynamoDbStub() {
+  let getItemCalls = 0;
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const target = request.headers['x-amz-target'];
+      const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+        TableName?: string;
+        Key?: { id?: { S?: string } };
+      };
+      const id = input.Key?.id?.S;
+      const reply = (status: number, body: unknown) => {
+        const json = JSON.stringify(body);
+        response.writeHead(status, {
+          'content-type': 'application/x-amz-json-1.0',
+          'content-length': Buffer.byteLength(json),
+          'x-amzn-requestid': randomUUID(),
+        });
+        response.end(json);
+      };
+      if (target !== 'DynamoDB_20120810.GetItem' || input.TableName !== 'users' || !id) {
+        reply(400, {
+          __type: 'com.amazon.coral.validate#ValidationException',
+          message: `bench stub answers GetItem on table users only, not ${String(target)}`,
+        });
+        return;
+      }
+      getItemCalls++;
+      reply(200, {
+        Item: {
+          id: { S: id },
+          name: { S: 'Ada' },
+          email: { S: 'ada@example.com' },
+          createdAt: { S: '2026-01-01T00:00:00.000Z' },
+          updatedAt: { S: '2026-01-01T00:00:00.000Z' },
+        },
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    getItemCalls: () => getItemCalls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A Lambda context as the runtime passes it, with its own request id and a 30 s deadline. */
+function lambdaContext(): Context {
+  const awsRequestId = randomUUID();
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'users-api',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:users-api',
+    memoryLimitInMB: '512',
+    awsRequestId,
+    logGroupName: '/aws/lambda/users-api',
+    logStreamName: `2026/01/01/[$LATEST]${awsRequestId.replaceAll('-', '')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * Mean µs per call over `calls` sequential calls. Each call gets its own copy of the event (the
+ * normalizer middlewares rewrite it in place) and its own context, made before the clock starts.
+ */
+async function timeCalls(invoke: Invoke, calls: number): Promise<number> {
+  const inputs = Array.from({ length: calls }, () => ({
+    event: structuredClone(event),
+    context: lambdaContext(),
+  }));
+  const started = performance.now();
+  for (const { event: input, context } of inputs) await invoke(input, context);
+  return ((performance.now() - started) * 1000) / calls;
+}
+
+async function expectUser(invoke: Invoke): Promise<void> {
+  const result = await invoke(structuredClone(event), lambdaContext());
+  const body = JSON.parse(result.body) as Partial<User>;
+  if (result.statusCode !== 200 || body.id !== userId || body.name !== 'Ada') {
+    throw new Error(`warm bench: expected user Ada, got ${result.statusCode} ${result.body}`);
+  }
+}

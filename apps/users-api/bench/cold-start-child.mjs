@@ -1,0 +1,51 @@
+// @ts-check
+// One cold start, run by bench.ts in a fresh `node` process per sample (plain JS, so no TypeScript loader
+// skews the timing). Usage: node cold-start-child.mjs <handler.mjs> <event.json> [expected user id]
+// Prints `{"firstResponseMs":…}`: from just before import() of the handler to its first response.
+// Exits non-zero when the response is not the expected 200, so a broken bench fails loudly.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+const [handlerFile, eventFile, expectedUserId] = process.argv.slice(2);
+if (!handlerFile || !eventFile) fail('usage: cold-start-child.mjs <handler.mjs> <event.json> [user id]');
+
+// Lambda hands the runtime its event before the handler runs, so reading it stays outside the timing.
+const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+const deadline = Date.now() + 30_000;
+const awsRequestId = randomUUID();
+const context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'users-api',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:users-api',
+  memoryLimitInMB: '512',
+  awsRequestId,
+  logGroupName: '/aws/lambda/users-api',
+  logStreamName: `2026/01/01/[$LATEST]${awsRequestId.replaceAll('-', '')}`,
+  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};
+
+const started = performance.now();
+const { handler } = await import(pathToFileURL(handlerFile).href);
+const response = await handler(event, context);
+const firstResponseMs = performance.now() - started;
+
+if (response?.statusCode !== 200) fail(`expected a 200, got ${JSON.stringify(response)}`);
+if (expectedUserId) {
+  const user = JSON.parse(response.body);
+  if (user.id !== expectedUserId || user.name !== 'Ada') fail(`expected user Ada, got ${response.body}`);
+}
+process.stdout.write(`${JSON.stringify({ firstResponseMs })}\n`);
+// Like Lambda freezing the sandbox: don't wait for the SDK's keep-alive socket to time out.
+process.exit(0);
+
+/** @param {string} message @returns {never} */
+function fail(message) {
+  process.stderr.write(`cold-start-child: ${message}\n`);
+  process.exit(1);
+}
