@@ -26,6 +26,8 @@ const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
  * template's timeout enforced.
  */
 async function main(argv: string[]): Promise<number> {
+  // Lambda runs Node 22; on an older local Node the SDK warns on every process. Not news here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -97,6 +99,12 @@ async function main(argv: string[]): Promise<number> {
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
         AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
         AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
+        LAMBDA_TASK_ROOT: join(codeUri, 'dist'),
+        _HANDLER: String(fn.properties.Handler),
+        TZ: ':UTC',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
     });
     console.log(JSON.stringify(outcome.ok ? outcome.result : outcome.error, null, 2));

@@ -49,7 +49,7 @@ describe('withLogging', () => {
         correlation_id: event.requestContext.requestId,
         function_request_id: context.awsRequestId,
         function_name: 'users-api',
-        cold_start: expect.any(Boolean),
+        cold_start: true,
       });
     }
   });
@@ -63,7 +63,7 @@ describe('withLogging', () => {
     lines = [];
     await handler(second, lambdaContext());
 
-    expect(lines[0]).toMatchObject({ correlation_id: second.requestContext.requestId });
+    expect(lines[0]).toMatchObject({ correlation_id: second.requestContext.requestId, cold_start: false });
     expect(lines[0]).not.toHaveProperty('userId');
   });
 

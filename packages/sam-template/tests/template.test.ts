@@ -1,0 +1,260 @@
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  findWorkspaceRoot,
+  readTemplate,
+  type ServerlessFunction,
+  serverlessFunctions,
+} from '../src/read-template.ts';
+
+const root = findWorkspaceRoot();
+const template = readTemplate();
+const functions = serverlessFunctions(template);
+const artifactDirs = new Map<string, string>();
+const tempDirs: string[] = [];
+
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const installHints: Record<string, string> = {
+  'cfn-lint': 'pip install cfn-lint',
+  make: 'install GNU make with your package manager',
+};
+
+/** Runs a command to completion; a missing tool fails the test (never skips it) with how to install it. */
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const result = spawnSync(command, args, { encoding: 'utf8', ...options });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    expect.fail(`${command} is not installed: ${installHints[command] ?? 'see README: Prerequisites'}`);
+  }
+  return result;
+}
+
+// Node quotes the throwing line of the minified bundle: hundreds of kilobytes on one line.
+const shortLines = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => (line.length > 300 ? `${line.slice(0, 300)}…` : line))
+    .join('\n');
+
+const output = (result: SpawnSyncReturns<string>) => `${result.stdout}${result.stderr}`.trim();
+
+/** Runs the function's Makefile target as `sam build` does with build_in_source (once per function). */
+function buildArtifacts(fn: ServerlessFunction): string {
+  const built = artifactDirs.get(fn.logicalId);
+  if (built) return built;
+  const codeUri = join(root, String(fn.properties.CodeUri));
+  const artifactsDir = mkdtempSync(join(tmpdir(), `sam-${fn.logicalId}-`));
+  tempDirs.push(artifactsDir);
+  const result = run('make', ['--makefile', join(codeUri, 'Makefile'), `build-${fn.logicalId}`], {
+    cwd: codeUri,
+    env: { ...process.env, ARTIFACTS_DIR: artifactsDir },
+  });
+  expect(result.status, `make build-${fn.logicalId} failed:\n${output(result)}`).toBe(0);
+  artifactDirs.set(fn.logicalId, artifactsDir);
+  return artifactsDir;
+}
+
+/** `index.handler` → the artifact's `index.mjs` (or .js/.cjs) and the export `handler`. */
+function handlerFile(fn: ServerlessFunction, artifactsDir: string) {
+  const handler = String(fn.properties.Handler);
+  const dot = handler.lastIndexOf('.');
+  const base = join(artifactsDir, handler.slice(0, dot));
+  const file = ['.mjs', '.js', '.cjs'].map((extension) => base + extension).find((path) => existsSync(path));
+  return { file, exportName: handler.slice(dot + 1) };
+}
+
+// Deployed values are unknown here: a resource stands in by its logical id, a parameter by its default
+// (CORS_ALLOWED_ORIGIN must be '*' or a URL, so the name `CorsAllowedOrigin` would not do).
+function placeholder(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  const [[name, argument] = []] = Object.entries(value);
+  if (name === 'Ref') return String(template.Parameters?.[String(argument)]?.Default ?? argument);
+  if (name === 'Fn::GetAtt') return (argument as string[]).join('.');
+  if (name === 'Fn::Sub') return Array.isArray(argument) ? String(argument[0]) : String(argument);
+  if (name === 'Fn::If') return placeholder((argument as unknown[])[1]);
+  throw new Error(`No placeholder for ${JSON.stringify(value)}: teach placeholder() this intrinsic`);
+}
+
+/** What Lambda would give the function: the template's variables plus the runtime's own. */
+function lambdaEnvironment(fn: ServerlessFunction): Record<string, string> {
+  const variables = (fn.properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+    ?.Variables;
+  return {
+    PATH: process.env.PATH ?? '',
+    ...Object.fromEntries(Object.entries(variables ?? {}).map(([name, value]) => [name, placeholder(value)])),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+  };
+}
+
+const importScript = `
+const [file, exportName] = process.argv.slice(1);
+const module = await import(file);
+if (typeof module[exportName] !== 'function') {
+  console.error(\`\${exportName} is not an exported function of \${file}\`);
+  process.exit(1);
+}`;
+
+/** Imports the handler file in a fresh node process with exactly `env`: a Lambda cold start. */
+function coldStart(file: string, exportName: string, env: Record<string, string>) {
+  return run(
+    process.execPath,
+    ['--input-type=module', '--eval', importScript, pathToFileURL(file).href, exportName],
+    { env },
+  );
+}
+
+function policyStatements(fn: ServerlessFunction): Record<string, unknown>[] {
+  const policies = fn.properties.Policies;
+  return (Array.isArray(policies) ? policies : [policies])
+    .flatMap((policy) => (policy as { Statement?: unknown } | undefined)?.Statement ?? [])
+    .filter(
+      (statement): statement is Record<string, unknown> =>
+        typeof statement === 'object' && statement !== null,
+    );
+}
+
+/** `[section]` → its `key = value` lines, values as written (samconfig.toml is flat). */
+function tomlSections(text: string): Map<string, Map<string, string>> {
+  const sections = new Map<string, Map<string, string>>([['', new Map()]]);
+  let current = sections.get('') as Map<string, string>;
+  for (const line of text.split('\n').map((raw) => raw.trim())) {
+    const header = /^\[([^\]]+)\]$/.exec(line);
+    const pair = /^([\w.-]+)\s*=\s*(.+)$/.exec(line);
+    if (header?.[1]) {
+      current = new Map();
+      sections.set(header[1], current);
+    } else if (pair?.[1] && pair[2]) current.set(pair[1], pair[2]);
+  }
+  return sections;
+}
+
+describe('template.yaml', () => {
+  it('passes cfn-lint (which applies the SAM transform) without a finding', () => {
+    const result = run('cfn-lint', ['template.yaml'], { cwd: root });
+
+    expect(output(result)).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('gives every function Node.js 22 on arm64, X-Ray tracing and source-mapped stack traces', () => {
+    const globals = template.Globals?.Function;
+
+    expect(globals?.Runtime).toBe('nodejs22.x');
+    expect(globals?.Architectures).toEqual(['arm64']);
+    expect(globals?.Tracing).toBe('Active');
+    expect(globals?.Environment).toMatchObject({
+      Variables: { NODE_OPTIONS: expect.stringContaining('--enable-source-maps') },
+    });
+  });
+
+  it('takes the deployment stage as the Stage parameter', () => {
+    expect(template.Parameters).toHaveProperty('Stage');
+  });
+
+  it('declares at least one serverless function', () => {
+    expect(functions.length).toBeGreaterThan(0);
+  });
+});
+
+describe('samconfig.toml', () => {
+  const sections = tomlSections(readFileSync(join(root, 'samconfig.toml'), 'utf8'));
+
+  it('builds in source, so each Makefile runs inside the workspace', () => {
+    expect(sections.get('default.build.parameters')?.get('build_in_source')).toBe('true');
+  });
+
+  it('deploys a dev and a prod stack', () => {
+    expect(sections.get('dev.deploy.parameters')?.get('stack_name')).toBeDefined();
+    expect(sections.get('prod.deploy.parameters')?.get('stack_name')).toBeDefined();
+  });
+});
+
+describe('turbo.json', () => {
+  // The Makefile target runs `turbo run build` for its app; the outer `turbo run test` must have built
+  // that app already, or two builds of one app (and users-api's tests reading dist/) would race.
+  it("runs this test after every function's app build", () => {
+    const turbo = JSON.parse(readFileSync(join(root, 'turbo.json'), 'utf8'));
+    const dependsOn: string[] = turbo.tasks['@repo/sam-template#test']?.dependsOn ?? [];
+    const appBuilds = functions.map((fn) => {
+      const manifest = JSON.parse(
+        readFileSync(join(root, String(fn.properties.CodeUri), 'package.json'), 'utf8'),
+      );
+      return `${manifest.name}#build`;
+    });
+
+    expect(dependsOn).toEqual(expect.arrayContaining(appBuilds));
+  });
+});
+
+describe.each(functions)('serverless function $logicalId', (fn) => {
+  it('is built by its own Makefile target (BuildMethod: makefile)', () => {
+    const makefile = join(root, String(fn.properties.CodeUri), 'Makefile');
+
+    expect(template.Resources[fn.logicalId]?.Metadata?.BuildMethod).toBe('makefile');
+    expect(existsSync(makefile), `${makefile} is missing`).toBe(true);
+    expect(readFileSync(makefile, 'utf8')).toMatch(new RegExp(`^build-${fn.logicalId}:`, 'm'));
+  });
+
+  it('builds, as sam build does, into its handler file and source map', () => {
+    const artifactsDir = buildArtifacts(fn);
+
+    const { file } = handlerFile(fn, artifactsDir);
+
+    expect(file, `no ${fn.properties.Handler} module in ${artifactsDir}`).toBeDefined();
+    expect(existsSync(`${file}.map`), `${file}.map is missing`).toBe(true);
+  });
+
+  it('starts with only the environment the template gives it (every required variable is set)', () => {
+    const { file, exportName } = handlerFile(fn, buildArtifacts(fn));
+
+    const result = coldStart(String(file), exportName, lambdaEnvironment(fn));
+
+    expect(result.status, `importing ${file} failed:\n${shortLines(result.stderr)}`).toBe(0);
+  });
+
+  it('logs to its own log group, which has a retention period', () => {
+    const logGroup = (fn.properties.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup;
+    const resource = template.Resources[String(logGroup?.Ref)];
+
+    expect(logGroup, 'LoggingConfig.LogGroup must be a !Ref').toEqual({ Ref: expect.any(String) });
+    expect(resource?.Type).toBe('AWS::Logs::LogGroup');
+    expect(resource?.Properties?.RetentionInDays).toBeDefined();
+  });
+
+  it('names every action its policies allow (no wildcards)', () => {
+    const unnamed = policyStatements(fn).flatMap((statement) =>
+      statement.Action === undefined
+        ? ['a statement without Action']
+        : [statement.Action].flat().filter((action) => typeof action !== 'string' || action.includes('*')),
+    );
+
+    expect(unnamed).toEqual([]);
+  });
+});
+
+describe('the cold-start environment check', () => {
+  it('fails, naming the variable, when the template leaves out one the config requires', () => {
+    const fn = functions.find(({ logicalId }) => logicalId === 'UsersApiFunction');
+    expect(fn, 'UsersApiFunction is no longer in template.yaml: pick another function').toBeDefined();
+    const { file, exportName } = handlerFile(
+      fn as ServerlessFunction,
+      buildArtifacts(fn as ServerlessFunction),
+    );
+    const { USERS_TABLE_NAME, ...withoutTable } = lambdaEnvironment(fn as ServerlessFunction);
+    expect(USERS_TABLE_NAME).toBeDefined();
+
+    const result = coldStart(String(file), exportName, withoutTable);
+
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/ConfigError.*USERS_TABLE_NAME is missing/);
+  });
+});
