@@ -106,6 +106,9 @@ const childEnv = {
   AWS_LAMBDA_FUNCTION_NAME: 'users-api',
   // The SDK warns once on Node < 22; Lambda runs nodejs22.x, so that warning is not part of its cold start.
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  // As template.yaml's Globals set it: reading the bundle's source map is part of a real cold start.
+  NODE_OPTIONS: '--enable-source-maps',
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
 };
 const variants = [
   { name: 'empty', label: 'empty handler', file: emptyFile, servesUser: false },
