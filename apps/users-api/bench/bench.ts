@@ -29,6 +29,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '@repo/aws/dynamodb';
 import { bundleLambda } from '@repo/bundler/bundle-lambda';
 import { createLogger } from '@repo/logging/logger';
+import { lambdaContext } from '@repo/testing/lambda-context';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createUserStore, type User } from '../src/users.ts';
@@ -422,26 +423,6 @@ async function startDynamoDbStub() {
   };
 }
 
-/** A Lambda context as the runtime passes it, with its own request id and a 30 s deadline. */
-function lambdaContext(): Context {
-  const awsRequestId = randomUUID();
-  const deadline = Date.now() + 30_000;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'users-api',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:users-api',
-    memoryLimitInMB: '512',
-    awsRequestId,
-    logGroupName: '/aws/lambda/users-api',
-    logStreamName: `2026/01/01/[$LATEST]${awsRequestId.replaceAll('-', '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 /**
  * Mean µs per call over `calls` sequential calls. Each call gets its own copy of the event (the
  * normalizer middlewares rewrite it in place) and its own context, made before the clock starts.
@@ -449,7 +430,7 @@ function lambdaContext(): Context {
 async function timeCalls(invoke: Invoke, calls: number): Promise<number> {
   const inputs = Array.from({ length: calls }, () => ({
     event: structuredClone(event),
-    context: lambdaContext(),
+    context: lambdaContext({ functionName: 'users-api', timeoutMs: 30_000 }),
   }));
   const started = performance.now();
   for (const { event: input, context } of inputs) await invoke(input, context);
@@ -457,7 +438,10 @@ async function timeCalls(invoke: Invoke, calls: number): Promise<number> {
 }
 
 async function expectUser(invoke: Invoke): Promise<void> {
-  const result = await invoke(structuredClone(event), lambdaContext());
+  const result = await invoke(
+    structuredClone(event),
+    lambdaContext({ functionName: 'users-api', timeoutMs: 30_000 }),
+  );
   const body = JSON.parse(result.body) as Partial<User>;
   if (result.statusCode !== 200 || body.id !== userId || body.name !== 'Ada') {
     throw new Error(`warm bench: expected user Ada, got ${result.statusCode} ${result.body}`);

@@ -12,16 +12,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../src/handler.ts';
-import { sampleUserId } from './events.ts';
+import { sampleUserId, storedUser as user } from './events.ts';
 
 const db = mockClient(DynamoDBDocumentClient);
-const user = {
-  id: sampleUserId,
-  name: 'Ada',
-  email: 'ada@example.com',
-  createdAt: '2026-11-01T10:00:00.000Z',
-  updatedAt: '2026-11-01T10:00:00.000Z',
-};
 
 const anyText = fc.string({ unit: 'grapheme', maxLength: 40 });
 const method = fc.oneof(

@@ -16,17 +16,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../src/handler.ts';
-import { sampleEvent, sampleUserId } from './events.ts';
+import { sampleEvent, sampleUserId, storedUser } from './events.ts';
 
 const db = mockClient(DynamoDBDocumentClient);
-
-const storedUser = {
-  id: sampleUserId,
-  name: 'Ada Lovelace',
-  email: 'ada@example.com',
-  createdAt: '2026-11-01T10:00:00.000Z',
-  updatedAt: '2026-11-01T10:00:00.000Z',
-};
 
 async function invoke(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult & { json: unknown }> {
   const response = await handler(event, lambdaContext({ functionName: 'users-api' }));
