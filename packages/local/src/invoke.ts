@@ -10,9 +10,13 @@ import {
   serverlessFunctions,
   type Template,
 } from '@repo/sam-template/read-template';
+import {
+  evaluateConditions,
+  type LocalStack,
+  resolveIntrinsics,
+} from '@repo/sam-template/resolve-intrinsics';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { startMoto } from '@repo/testing/moto';
-import { evaluateConditions, type LocalStack, resolveIntrinsics } from './resolve-intrinsics.ts';
 
 const usage =
   'usage: pnpm invoke <function> -e <event.json> [--no-build]   (function: users-api or UsersApiFunction)';

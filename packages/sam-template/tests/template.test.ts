@@ -10,6 +10,7 @@ import {
   type ServerlessFunction,
   serverlessFunctions,
 } from '../src/read-template.ts';
+import { evaluateConditions, type LocalStack, resolveIntrinsics } from '../src/resolve-intrinsics.ts';
 
 const root = findWorkspaceRoot();
 const template = readTemplate();
@@ -71,15 +72,22 @@ function handlerFile(fn: ServerlessFunction, artifactsDir: string) {
 
 // Deployed values are unknown here: a resource stands in by its logical id, a parameter by its default
 // (CORS_ALLOWED_ORIGIN must be '*' or a URL, so the name `CorsAllowedOrigin` would not do).
-function placeholder(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return String(value);
-  const [[name, argument] = []] = Object.entries(value);
-  if (name === 'Ref') return String(template.Parameters?.[String(argument)]?.Default ?? argument);
-  if (name === 'Fn::GetAtt') return (argument as string[]).join('.');
-  if (name === 'Fn::Sub') return Array.isArray(argument) ? String(argument[0]) : String(argument);
-  if (name === 'Fn::If') return placeholder((argument as unknown[])[1]);
-  throw new Error(`No placeholder for ${JSON.stringify(value)}: teach placeholder() this intrinsic`);
-}
+const stackBase = {
+  region: 'us-east-1',
+  accountId: '123456789012',
+  stackName: 'template-test',
+  parameters: Object.fromEntries(
+    Object.entries(template.Parameters ?? {}).map(([name, definition]) => [
+      name,
+      String((definition as { Default?: unknown }).Default ?? name),
+    ]),
+  ),
+  physicalIds: Object.fromEntries(Object.keys(template.Resources).map((logicalId) => [logicalId, logicalId])),
+};
+const stack: LocalStack = {
+  ...stackBase,
+  conditions: evaluateConditions(template.Conditions ?? {}, stackBase),
+};
 
 /** What Lambda would give the function: the template's variables plus the runtime's own. */
 function lambdaEnvironment(fn: ServerlessFunction): Record<string, string> {
@@ -87,7 +95,9 @@ function lambdaEnvironment(fn: ServerlessFunction): Record<string, string> {
     ?.Variables;
   return {
     PATH: process.env.PATH ?? '',
-    ...Object.fromEntries(Object.entries(variables ?? {}).map(([name, value]) => [name, placeholder(value)])),
+    ...Object.fromEntries(
+      Object.entries(variables ?? {}).map(([name, value]) => [name, String(resolveIntrinsics(value, stack))]),
+    ),
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
