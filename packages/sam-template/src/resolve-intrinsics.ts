@@ -7,6 +7,8 @@ export interface LocalStack {
   parameters: Record<string, string>;
   /** Physical names of created resources by logical id (what `!Ref` returns for tables, queues …). */
   physicalIds: Record<string, string>;
+  /** `!GetAtt` values of created resources by logical id, e.g. `{ Jobs: { Arn: 'arn:…', QueueName: 'jobs' } }`. */
+  attributes?: Record<string, Record<string, string>>;
   /** Evaluated template conditions. */
   conditions: Record<string, boolean>;
 }
