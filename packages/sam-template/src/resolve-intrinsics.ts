@@ -131,6 +131,8 @@ function ref(name: string, stack: LocalStack): string {
 }
 
 function getAtt(logicalId: string, attribute: string, stack: LocalStack): string {
+  const known = stack.attributes?.[logicalId]?.[attribute];
+  if (known !== undefined) return known;
   const physicalId = stack.physicalIds[logicalId];
   if (physicalId === undefined) throw new Error(`!GetAtt ${logicalId}.${attribute}: no such local resource`);
   if (attribute === 'Arn')
