@@ -1,0 +1,156 @@
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type FunctionSpec, FunctionHost } from '../src/function-host.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/functions/${name}.mjs`, import.meta.url));
+
+function spec(logicalId: string, file: string, overrides: Partial<FunctionSpec> = {}): FunctionSpec {
+  return {
+    logicalId,
+    handlerFile: fixture(file),
+    exportName: 'handler',
+    timeoutSeconds: 3,
+    memoryMb: 256,
+    functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`,
+    environment: { GREETING: `hello from ${logicalId}` },
+    ...overrides,
+  };
+}
+
+let host: FunctionHost;
+let lines: string[];
+let logs: PassThrough;
+
+function createHost(specs: FunctionSpec[]) {
+  lines = [];
+  logs = new PassThrough();
+  host = new FunctionHost(specs, { logs, log: (line) => lines.push(line) });
+  return host;
+}
+
+afterEach(async () => {
+  await host.close();
+});
+
+describe('FunctionHost', () => {
+  it('runs a handler with a Lambda-like context, its own environment, and reuses the warm environment', async () => {
+    createHost([spec('Echo', 'echo', { memoryMb: 384 })]);
+
+    const first = await host.invoke('Echo', { hello: 'world' }, 'test');
+    const second = await host.invoke('Echo', {}, 'test');
+
+    expect(first).toMatchObject({
+      ok: true,
+      result: {
+        event: { hello: 'world' },
+        invocations: 1,
+        greeting: 'hello from Echo',
+        functionName: 'Echo',
+        memoryLimitInMB: '384',
+      },
+    });
+    const result = (first as { result: { awsRequestId: string; remainingMs: number } }).result;
+    expect(result.awsRequestId).toBe(first.requestId);
+    expect(result.remainingMs).toBeGreaterThan(2_000);
+    expect(result.remainingMs).toBeLessThanOrEqual(3_000);
+    expect(first.initMs).toBeGreaterThan(0);
+    expect(second).toMatchObject({ ok: true, result: { invocations: 2 } });
+    expect(second.initMs).toBeUndefined();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/Echo ← test {2}ok {2}[\d.]+ ms \(cold start [\d.]+ ms\)$/);
+  });
+
+  it('gives each function exactly its own environment, none of the host’s', async () => {
+    createHost([spec('A', 'echo'), spec('B', 'echo', { environment: {} })]);
+
+    const a = await host.invoke('A', {}, 'test');
+    const b = await host.invoke('B', {}, 'test');
+
+    expect(a).toMatchObject({ ok: true, result: { greeting: 'hello from A' } });
+    expect(b).toMatchObject({ ok: true, result: { greeting: null } });
+    expect(process.env.GREETING).toBeUndefined();
+  });
+
+  it('enforces the timeout: the invocation fails, the host survives, the next one gets a fresh environment', async () => {
+    createHost([spec('Slow', 'slow', { timeoutSeconds: 1 })]);
+    await host.invoke('Slow', {}, 'test');
+
+    const timedOut = await host.invoke('Slow', { sleepMs: 5_000 }, 'test');
+    const after = await host.invoke('Slow', {}, 'test');
+
+    expect(timedOut).toMatchObject({
+      ok: false,
+      error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' },
+    });
+    expect(timedOut.durationMs).toBeGreaterThanOrEqual(1_000);
+    expect(timedOut.durationMs).toBeLessThan(2_000);
+    expect(after).toMatchObject({ ok: true, result: { invocations: 1 } });
+    expect(after.initMs).toBeGreaterThan(0);
+    expect(lines[1]).toContain('Sandbox.Timedout');
+  });
+
+  it('reports a thrown error, a rejection with a non-Error and a crash as failed invocations', async () => {
+    createHost([spec('Throws', 'throws')]);
+
+    const thrown = await host.invoke('Throws', {}, 'test');
+    const rejected = await host.invoke('Throws', { reject: true }, 'test');
+    const crashed = await host.invoke('Throws', { crash: true }, 'test');
+    const afterCrash = await host.invoke('Throws', {}, 'test');
+
+    expect(thrown).toMatchObject({
+      ok: false,
+      error: { errorType: 'TypeError', errorMessage: 'Cannot read properties of undefined (reading "id")' },
+    });
+    expect((thrown as { error: { stackTrace: string[] } }).error.stackTrace[0]).toContain('throws.mjs');
+    expect(rejected).toMatchObject({ ok: false, error: { errorMessage: 'a string, not an Error' } });
+    expect(crashed).toMatchObject({ ok: false, error: { errorType: 'Runtime.ExitError' } });
+    expect(afterCrash).toMatchObject({ ok: false, error: { errorType: 'TypeError' } });
+  });
+
+  it('reports a failed init with its error, and tries the init again on the next invocation', async () => {
+    createHost([spec('BadInit', 'bad-init')]);
+
+    const first = await host.invoke('BadInit', {}, 'test');
+    const second = await host.invoke('BadInit', {}, 'test');
+
+    for (const outcome of [first, second]) {
+      expect(outcome).toMatchObject({
+        ok: false,
+        error: { errorType: 'ConfigError', errorMessage: 'Invalid environment: TABLE_NAME is missing' },
+      });
+    }
+  });
+
+  it('supports callback-style handlers', async () => {
+    createHost([spec('Callback', 'callback')]);
+
+    await expect(host.invoke('Callback', { value: 7 }, 'test')).resolves.toMatchObject({
+      ok: true,
+      result: { viaCallback: true, value: 7 },
+    });
+  });
+
+  it('starts a fresh environment after a reload, and forwards the functions’ own logs', async () => {
+    createHost([spec('Echo', 'echo')]);
+    const chunks: string[] = [];
+    logs.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    await host.invoke('Echo', {}, 'test');
+
+    await host.reload(spec('Echo', 'echo', { environment: { GREETING: 'reloaded' } }));
+    const after = await host.invoke('Echo', {}, 'test');
+
+    expect(after).toMatchObject({ ok: true, result: { invocations: 1, greeting: 'reloaded' } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(chunks.join('')).toContain('"greeting":"hello from Echo"');
+  });
+
+  it('answers an unknown function with a failed outcome', async () => {
+    createHost([]);
+
+    await expect(host.invoke('Nope', {}, 'test')).resolves.toMatchObject({
+      ok: false,
+      error: { errorType: 'ResourceNotFoundException' },
+    });
+  });
+});
