@@ -46,7 +46,10 @@ export class FunctionHost {
   readonly invoke = async (logicalId: string, event: unknown, trigger: string): Promise<InvokeOutcome> => {
     const spec = this.#specs.get(logicalId);
     if (!spec) {
-      return failure(randomUUID(), 0, { errorType: 'ResourceNotFoundException', errorMessage: `No function ${logicalId}` });
+      return failure(randomUUID(), 0, {
+        errorType: 'ResourceNotFoundException',
+        errorMessage: `No function ${logicalId}`,
+      });
     }
     let sandbox = this.#sandboxes.get(logicalId);
     if (!sandbox || sandbox.dead) {
@@ -116,9 +119,17 @@ class Sandbox {
       resolveReady({ error });
       this.#crash(error);
     };
-    this.#worker.on('error', (error) => crash({ errorType: error.name === 'Error' ? 'Runtime.ExitError' : error.name, errorMessage: error.message }));
+    this.#worker.on('error', (error) =>
+      crash({
+        errorType: error.name === 'Error' ? 'Runtime.ExitError' : error.name,
+        errorMessage: error.message,
+      }),
+    );
     this.#worker.on('exit', (code) =>
-      crash({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}` }),
+      crash({
+        errorType: 'Runtime.ExitError',
+        errorMessage: `Runtime exited with error: exit status ${code}`,
+      }),
     );
   }
 
@@ -133,7 +144,10 @@ class Sandbox {
     const requestId = randomUUID();
     const started = performance.now();
     if (this.dead) {
-      return failure(requestId, 0, { errorType: 'Runtime.ExitError', errorMessage: 'The execution environment has exited' });
+      return failure(requestId, 0, {
+        errorType: 'Runtime.ExitError',
+        errorMessage: 'The execution environment has exited',
+      });
     }
     const ready = await this.#ready;
     const initMs = this.#initReported ? undefined : 'initMs' in ready ? ready.initMs : undefined;
@@ -165,7 +179,13 @@ class Sandbox {
     const durationMs = performance.now() - pending.started;
     this.#finish(
       message.ok
-        ? { ok: true, result: JSON.parse(message.json), requestId: pending.requestId, durationMs, initMs: pending.initMs }
+        ? {
+            ok: true,
+            result: JSON.parse(message.json),
+            requestId: pending.requestId,
+            durationMs,
+            initMs: pending.initMs,
+          }
         : { ...failure(pending.requestId, durationMs, message.error), initMs: pending.initMs },
     );
   }

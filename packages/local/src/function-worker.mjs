@@ -1,8 +1,9 @@
 // @ts-check
 // One Lambda execution environment: a worker thread whose process.env is exactly the function's.
 // It imports the handler module once (the cold start) and then runs one invocation at a time.
-import { parentPort, workerData } from 'node:worker_threads';
+
 import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
 
 const { handlerFile, exportName, functionName, functionArn, memoryMb } = workerData;
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
@@ -10,7 +11,14 @@ const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPor
 /** @param {unknown} error */
 const describeError = (error) => {
   const failure = error instanceof Error ? error : new Error(String(error));
-  return { errorType: failure.name, errorMessage: failure.message, stackTrace: failure.stack?.split('\n').slice(1).map((line) => line.trim()) };
+  return {
+    errorType: failure.name,
+    errorMessage: failure.message,
+    stackTrace: failure.stack
+      ?.split('\n')
+      .slice(1)
+      .map((line) => line.trim()),
+  };
 };
 
 let handler;
@@ -19,13 +27,21 @@ try {
   const module = await import(pathToFileURL(handlerFile).href);
   handler = module[exportName];
   if (typeof handler !== 'function') {
-    throw Object.assign(new Error(`${exportName} is not a function exported by ${handlerFile}`), { name: 'Runtime.HandlerNotFound' });
+    throw Object.assign(new Error(`${exportName} is not a function exported by ${handlerFile}`), {
+      name: 'Runtime.HandlerNotFound',
+    });
   }
   port.postMessage({ type: 'ready', initMs: performance.now() - initStarted });
 } catch (error) {
   const described = describeError(error);
   // Lambda reports a failed init as Runtime.ImportModuleError unless the error has its own name.
-  port.postMessage({ type: 'init-error', error: { ...described, errorType: described.errorType === 'Error' ? 'Runtime.ImportModuleError' : described.errorType } });
+  port.postMessage({
+    type: 'init-error',
+    error: {
+      ...described,
+      errorType: described.errorType === 'Error' ? 'Runtime.ImportModuleError' : described.errorType,
+    },
+  });
 }
 
 port.on('message', async (/** @type {any} */ message) => {
@@ -48,7 +64,12 @@ port.on('message', async (/** @type {any} */ message) => {
     const result =
       handler.length >= 3
         ? await new Promise((resolve, reject) => {
-            const settled = handler(event, context, (/** @type {unknown} */ error, /** @type {unknown} */ value) => (error ? reject(error) : resolve(value)));
+            const settled = handler(
+              event,
+              context,
+              (/** @type {unknown} */ error, /** @type {unknown} */ value) =>
+                error ? reject(error) : resolve(value),
+            );
             if (settled && typeof settled.then === 'function') settled.then(resolve, reject);
           })
         : await handler(event, context);

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FunctionSpec, FunctionHost } from '../src/function-host.ts';
+import { FunctionHost, type FunctionSpec } from '../src/function-host.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/functions/${name}.mjs`, import.meta.url));
 

@@ -1,0 +1,272 @@
+import { watch } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { findWorkspaceRoot, readTemplate, serverlessFunctions } from '@repo/sam-template/read-template';
+import { resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
+import { apiRoutes, startApiServer } from './api-gateway.ts';
+import { type Destination, startAsyncInvoker } from './async-invoker.ts';
+import { FunctionHost } from './function-host.ts';
+import { buildApps, type OpenedStack, openLocalStack, type StackFile } from './local-stack.ts';
+import { startSqsPoller } from './sqs-poller.ts';
+import type { LocalResource, Log } from './types.ts';
+
+const usage = `usage: pnpm dev [--port 3000] [--host 127.0.0.1] [--template template.yaml] [--stack-file .local/stack.json] [--no-watch]
+Runs template.yaml's functions against a local AWS (moto_server, or AWS_ENDPOINT_URL if set).`;
+
+const log: Log = (line) => process.stdout.write(`${line}\n`);
+const warn: Log = (line) => process.stderr.write(`${line}\n`);
+
+/**
+ * `pnpm dev`: the whole system on one machine. Creates what template.yaml declares in moto, serves the
+ * API routes, delivers SQS batches and EventBridge-matched events to the functions, reloads a function
+ * when its source changes, and writes .local/stack.json. Ctrl-C or SIGTERM stops everything it started.
+ */
+async function main(argv: string[]): Promise<void> {
+  // Lambda runs Node 22; on an older local Node the SDK warns in every process. Not news here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '3000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      template: { type: 'string' },
+      'stack-file': { type: 'string' },
+      'no-watch': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    log(usage);
+    return;
+  }
+  const root = findWorkspaceRoot();
+  const cwd = process.env.INIT_CWD ?? process.cwd();
+  const templatePath = values.template ? resolve(cwd, values.template) : join(root, 'template.yaml');
+  const stackFile = values['stack-file']
+    ? resolve(cwd, values['stack-file'])
+    : join(root, '.local', 'stack.json');
+  const template = readTemplate(templatePath);
+
+  const stops: (() => Promise<void>)[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      for (const close of stops.reverse())
+        await close().catch((error: Error) => warn(`while stopping: ${error.message}`));
+      await rm(stackFile, { force: true });
+    })();
+    return stopping;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`\n${signal}: stopping`);
+      void stop().then(() => process.exit(0));
+    });
+  }
+
+  let opened: OpenedStack;
+  try {
+    opened = await openLocalStack({
+      template,
+      templateDir: dirname(templatePath),
+      endpoint: process.env.AWS_ENDPOINT_URL || undefined,
+      log,
+    });
+  } catch (error) {
+    warn(`pnpm dev: ${(error as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
+  stops.push(() => opened.close());
+  const { aws, functions } = opened;
+  const provisioned = opened.provisioned;
+  if (!provisioned) throw new Error('pnpm dev always provisions its own stack');
+
+  const api = apiRoutes(template);
+  const unsupported = [...provisioned.unsupported, ...api.unsupported, ...functions.unsupported];
+  for (const feature of unsupported) warn(`unsupported locally (ignored): ${feature}`);
+
+  await buildApps(functions, log);
+  const host = new FunctionHost(functions.specs, { logs: process.stdout, log });
+  stops.push(() => host.close());
+
+  const server = await startApiServer({
+    routes: api.routes,
+    invoke: host.invoke,
+    port: Number(values.port),
+    host: values.host,
+    stage: String(resolveIntrinsics({ Ref: 'Stage' }, opened.stack) ?? 'local'),
+    log: warn,
+  });
+  stops.push(() => server.close());
+
+  const clientConfig = {
+    endpoint: aws.endpoint,
+    region: aws.region,
+    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+  };
+  const sqs = new SQSClient(clientConfig);
+  const sns = new SNSClient(clientConfig);
+  stops.push(async () => {
+    sqs.destroy();
+    sns.destroy();
+  });
+  const invokeConfigs = new Map(
+    serverlessFunctions(template).map(({ logicalId, properties }) => [
+      logicalId,
+      properties.EventInvokeConfig,
+    ]),
+  );
+  for (const source of provisioned.eventSources) {
+    if (source.kind === 'sqs') {
+      const poller = startSqsPoller({ sqs, invoke: host.invoke, region: aws.region, log: warn, ...source });
+      stops.unshift(() => poller.stop());
+    } else {
+      const config = asyncInvokeConfig(invokeConfigs.get(source.functionId), opened, provisioned.resources);
+      const invoker = startAsyncInvoker({
+        sqs,
+        sns,
+        invoke: host.invoke,
+        functionId: source.functionId,
+        eventName: source.eventName,
+        deliveryQueueUrl: source.deliveryQueueUrl,
+        log: warn,
+        ...config,
+      });
+      stops.unshift(() => invoker.stop());
+    }
+  }
+
+  const file: StackFile = {
+    pid: process.pid,
+    endpoint: aws.endpoint,
+    region: aws.region,
+    apiUrl: server.url,
+    stack: opened.stack,
+    resources: provisioned.resources,
+    functions: Object.fromEntries(
+      functions.specs.map((spec) => [
+        spec.logicalId,
+        { handlerFile: spec.handlerFile, timeoutSeconds: spec.timeoutSeconds, memoryMb: spec.memoryMb },
+      ]),
+    ),
+  };
+  await mkdir(dirname(stackFile), { recursive: true });
+  await writeFile(stackFile, `${JSON.stringify(file, null, 2)}\n`);
+
+  if (!values['no-watch']) stops.push(watchSources(root, functions, host, log));
+
+  log(`local AWS  ${aws.endpoint}`);
+  log(`API        ${server.url}  (${api.routes.length} routes)`);
+  for (const route of api.routes)
+    log(`           ${route.method.padEnd(7)}${route.path}  → ${route.functionId}`);
+  for (const source of provisioned.eventSources)
+    log(`events     ${source.kind}: ${source.eventName} → ${source.functionId}`);
+  log(`stack      ${relative(cwd, stackFile)}`);
+  log('ready — Ctrl-C to stop');
+}
+
+/** The function's EventInvokeConfig (retries, event age, destinations) resolved to local resources. */
+function asyncInvokeConfig(
+  config: unknown,
+  opened: OpenedStack,
+  resources: Record<string, LocalResource>,
+): {
+  maximumRetryAttempts?: number;
+  maximumEventAgeInSeconds?: number;
+  onSuccess?: Destination;
+  onFailure?: Destination;
+} {
+  const resolved = (resolveIntrinsics(config ?? {}, opened.stack) ?? {}) as {
+    MaximumRetryAttempts?: number;
+    MaximumEventAgeInSeconds?: number;
+    DestinationConfig?: {
+      OnSuccess?: { Type?: string; Destination?: string };
+      OnFailure?: { Type?: string; Destination?: string };
+    };
+  };
+  const destination = (target?: { Type?: string; Destination?: string }): Destination | undefined => {
+    if (!target?.Destination) return undefined;
+    const arn = target.Destination;
+    const resource = Object.values(resources).find(
+      (candidate) => candidate.attributes.Arn === arn || candidate.ref === arn,
+    );
+    const type = (target.Type ?? arn.split(':')[2]?.toUpperCase() ?? 'SQS') as Destination['type'];
+    return { type, arn, url: resource?.type === 'AWS::SQS::Queue' ? resource.ref : undefined };
+  };
+  return {
+    maximumRetryAttempts: resolved.MaximumRetryAttempts,
+    maximumEventAgeInSeconds: resolved.MaximumEventAgeInSeconds,
+    onSuccess: destination(resolved.DestinationConfig?.OnSuccess),
+    onFailure: destination(resolved.DestinationConfig?.OnFailure),
+  };
+}
+
+/**
+ * Rebuilds and reloads a function when its source changes: an app's own src/ rebuilds that app, a
+ * shared package's src/ rebuilds every app, and a plain CodeUri folder just reloads (its next
+ * invocation is a cold start with the new code).
+ */
+function watchSources(
+  root: string,
+  functions: OpenedStack['functions'],
+  host: FunctionHost,
+  say: Log,
+): () => Promise<void> {
+  const watchers: ReturnType<typeof watch>[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const changed = new Set<string>();
+  const flush = async () => {
+    const paths = [...changed];
+    changed.clear();
+    const sharedChanged = paths.some((path) => path.startsWith(join(root, 'packages')));
+    for (const build of functions.builds) {
+      if (!sharedChanged && !paths.some((path) => path.startsWith(build.appDir))) continue;
+      try {
+        await buildApps({ ...functions, builds: [build] }, say);
+      } catch (error) {
+        warn(`build failed, keeping the previous code: ${(error as Error).message}`);
+        continue;
+      }
+      for (const spec of functions.specs.filter((candidate) =>
+        build.logicalIds.includes(candidate.logicalId),
+      )) {
+        await host.reload(spec);
+        say(`reloaded ${spec.logicalId}`);
+      }
+    }
+    const built = new Set(functions.builds.flatMap((build) => build.logicalIds));
+    for (const spec of functions.specs.filter((candidate) => !built.has(candidate.logicalId))) {
+      if (paths.some((path) => path.startsWith(dirname(spec.handlerFile)))) {
+        await host.reload(spec);
+        say(`reloaded ${spec.logicalId}`);
+      }
+    }
+  };
+  const folders = new Set<string>([join(root, 'packages')]);
+  for (const build of functions.builds) folders.add(join(build.appDir, 'src'));
+  const built = new Set(functions.builds.flatMap((build) => build.logicalIds));
+  for (const spec of functions.specs) if (!built.has(spec.logicalId)) folders.add(dirname(spec.handlerFile));
+  for (const folder of folders) {
+    watchers.push(
+      watch(folder, { recursive: true }, (_, name) => {
+        if (!name || name.includes('node_modules') || name.includes('dist')) return;
+        changed.add(join(folder, name));
+        clearTimeout(timer);
+        timer = setTimeout(() => void flush(), 150);
+      }),
+    );
+  }
+  return async () => {
+    clearTimeout(timer);
+    for (const watcher of watchers) watcher.close();
+  };
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  warn(`pnpm dev failed: ${error.stack ?? error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
+import { type LocalStack, resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
+import type { FunctionSpec } from './function-host.ts';
+
+/** An app whose function(s) SAM builds with its Makefile; locally it is bundled with bundle-lambda. */
+export interface AppBuild {
+  appDir: string;
+  logicalIds: string[];
+}
+
+export interface LocalFunctions {
+  specs: FunctionSpec[];
+  builds: AppBuild[];
+  /** Function features the local stack does not support, by name. */
+  unsupported: string[];
+}
+
+/** Credentials and endpoint every local function gets in place of its IAM role. */
+export interface LocalAws {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * The functions of a template as the local host runs them: where each handler module is (the app's
+ * bundle for makefile builds, as in the deployed artifact; otherwise the CodeUri folder as SAM would
+ * copy it), and the environment Lambda would give it — the template's variables resolved against the
+ * local stack, Lambda's own variables, and the local endpoint and credentials.
+ */
+export function localFunctions(
+  template: Template,
+  { templateDir, stack, aws }: { templateDir: string; stack: LocalStack; aws: LocalAws },
+): LocalFunctions {
+  const specs: FunctionSpec[] = [];
+  const builds = new Map<string, AppBuild>();
+  const unsupported: string[] = [];
+  for (const { logicalId, properties } of serverlessFunctions(template)) {
+    const where = `Resources.${logicalId}`;
+    const runtime = String(properties.Runtime ?? '');
+    if (!runtime.startsWith('nodejs'))
+      unsupported.push(`${where}.Runtime (${runtime || 'none'}): only Node.js runs locally`);
+    if (properties.PackageType === 'Image') unsupported.push(`${where}.PackageType (Image)`);
+    if (properties.InlineCode !== undefined) unsupported.push(`${where}.InlineCode`);
+    if (properties.Layers !== undefined) unsupported.push(`${where}.Layers`);
+    if (typeof properties.CodeUri !== 'string' || typeof properties.Handler !== 'string') {
+      unsupported.push(`${where}: CodeUri and Handler must be plain strings locally`);
+      continue;
+    }
+    // SAM resolves CodeUri against the template's folder.
+    const codeDir = join(templateDir, properties.CodeUri);
+    const dot = properties.Handler.lastIndexOf('.');
+    const [file, exportName] = [properties.Handler.slice(0, dot), properties.Handler.slice(dot + 1)];
+    const built = template.Resources[logicalId]?.Metadata?.BuildMethod === 'makefile';
+    if (built) {
+      const build = builds.get(codeDir) ?? { appDir: codeDir, logicalIds: [] };
+      build.logicalIds.push(logicalId);
+      builds.set(codeDir, build);
+    }
+    const handlerDir = built ? join(codeDir, 'dist') : codeDir;
+    const handlerFile =
+      ['.mjs', '.js', '.cjs'].map((extension) => join(handlerDir, `${file}${extension}`)).find(existsSync) ??
+      join(handlerDir, `${file}.mjs`);
+    const memoryMb = Number(properties.MemorySize ?? 128);
+    const functionName = stack.physicalIds[logicalId] ?? logicalId;
+    specs.push({
+      logicalId,
+      handlerFile,
+      exportName,
+      timeoutSeconds: Number(properties.Timeout ?? 3),
+      memoryMb,
+      functionArn: `arn:aws:lambda:${aws.region}:${stack.accountId}:function:${functionName}`,
+      environment: {
+        ...templateVariables(properties, stack),
+        ...lambdaVariables({
+          functionName,
+          memoryMb,
+          handler: properties.Handler,
+          taskRoot: handlerDir,
+          aws,
+        }),
+      },
+    });
+  }
+  return { specs, builds: [...builds.values()], unsupported };
+}
+
+function templateVariables(properties: Record<string, unknown>, stack: LocalStack): Record<string, string> {
+  const variables =
+    (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [name, String(resolveIntrinsics(value, stack))]),
+  );
+}
+
+/** The variables Lambda's Node.js runtime sets, with the local endpoint and credentials. */
+function lambdaVariables(options: {
+  functionName: string;
+  memoryMb: number;
+  handler: string;
+  taskRoot: string;
+  aws: LocalAws;
+}): Record<string, string> {
+  const { functionName, memoryMb, handler, taskRoot, aws } = options;
+  return {
+    AWS_REGION: aws.region,
+    AWS_DEFAULT_REGION: aws.region,
+    AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_ACCESS_KEY_ID: aws.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    LAMBDA_TASK_ROOT: taskRoot,
+    _HANDLER: handler,
+    TZ: ':UTC',
+    LANG: 'en_US.UTF-8',
+    // Lambda runs Node 22, where the SDK never prints its "Node < 22" notice.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}

@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { bundleLambda } from '@repo/bundler/bundle-lambda';
+import type { Template } from '@repo/sam-template/read-template';
+import type { LocalStack } from '@repo/sam-template/resolve-intrinsics';
+import { type MotoServer, startMoto } from '@repo/testing/moto';
+import { type LocalAws, type LocalFunctions, localFunctions } from './functions.ts';
+import { type ProvisionedStack, provisionStack } from './provision.ts';
+import type { LocalResource, Log } from './types.ts';
+
+export const region = 'us-east-1';
+
+/** What `.local/stack.json` holds: enough for scripts, tests and `pnpm invoke` to find everything. */
+export interface StackFile {
+  pid: number;
+  endpoint: string;
+  region: string;
+  apiUrl?: string;
+  stack: LocalStack;
+  resources: Record<string, LocalResource>;
+  functions: Record<string, { handlerFile: string; timeoutSeconds: number; memoryMb: number }>;
+}
+
+export interface OpenedStack {
+  aws: LocalAws;
+  stack: LocalStack;
+  provisioned?: ProvisionedStack;
+  functions: LocalFunctions;
+  /** True when a running `pnpm dev` (its stack file) was reused instead of starting moto. */
+  reused: boolean;
+  close(): Promise<void>;
+}
+
+const motoMissing =
+  'moto_server was not found on PATH. Install it with `pip install "moto[server]"`, or point the local ' +
+  'stack at another endpoint, e.g. AWS_ENDPOINT_URL=http://localhost:4566 for LocalStack.';
+
+/**
+ * Brings up the local AWS side of the stack: reuses a running `pnpm dev` (via its stack file) when
+ * asked and alive; otherwise uses AWS_ENDPOINT_URL if set, or starts moto_server; then creates what the
+ * template declares and works out how each function runs.
+ */
+export async function openLocalStack(options: {
+  template: Template;
+  /** The folder holding template.yaml: CodeUri paths are relative to it. */
+  templateDir: string;
+  endpoint?: string;
+  reuseStackFile?: string;
+  log: Log;
+}): Promise<OpenedStack> {
+  const { template, templateDir, log } = options;
+  const running = options.reuseStackFile ? await runningStack(options.reuseStackFile) : undefined;
+  if (running) {
+    const aws = localAws(running.endpoint);
+    log(`using the running pnpm dev stack at ${running.endpoint}`);
+    return {
+      aws,
+      stack: running.stack,
+      functions: localFunctions(template, { templateDir, stack: running.stack, aws }),
+      reused: true,
+      close: async () => undefined,
+    };
+  }
+
+  let moto: MotoServer | undefined;
+  if (!options.endpoint) {
+    try {
+      moto = await startMoto();
+    } catch (error) {
+      throw error instanceof Error && error.message.includes('moto_server was not found')
+        ? new Error(motoMissing)
+        : error;
+    }
+  }
+  const endpoint = options.endpoint ?? (moto as MotoServer).endpoint;
+  try {
+    const aws = localAws(endpoint);
+    const provisioned = await provisionStack({ template, endpoint, region });
+    return {
+      aws,
+      stack: provisioned.stack,
+      provisioned,
+      functions: localFunctions(template, { templateDir, stack: provisioned.stack, aws }),
+      reused: false,
+      close: async () => {
+        await moto?.stop();
+      },
+    };
+  } catch (error) {
+    await moto?.stop();
+    throw error;
+  }
+}
+
+/** Bundles every app whose functions are built (as their Makefile target would), timing each. */
+export async function buildApps(functions: LocalFunctions, log: Log): Promise<void> {
+  for (const build of functions.builds) {
+    const started = performance.now();
+    await bundleLambda({ appDir: build.appDir });
+    log(`built ${build.logicalIds.join(', ')} (${(performance.now() - started).toFixed(0)} ms)`);
+  }
+}
+
+function localAws(endpoint: string): LocalAws {
+  return { endpoint, region, accessKeyId: 'test', secretAccessKey: 'test' };
+}
+
+/** The stack file of a `pnpm dev` that is still running and whose endpoint still answers. */
+async function runningStack(path: string): Promise<StackFile | undefined> {
+  let file: StackFile;
+  try {
+    file = JSON.parse(await readFile(path, 'utf8')) as StackFile;
+    process.kill(file.pid, 0);
+  } catch {
+    return undefined;
+  }
+  try {
+    await fetch(file.endpoint, { signal: AbortSignal.timeout(2_000) });
+    return file;
+  } catch {
+    return undefined;
+  }
+}

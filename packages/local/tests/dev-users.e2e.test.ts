@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DevProcess, startDev } from './dev-process.ts';
+
+let dev: DevProcess;
+let db: DynamoDBClient;
+
+beforeAll(async () => {
+  dev = await startDev();
+  db = new DynamoDBClient({
+    endpoint: dev.stack.endpoint,
+    region: dev.stack.region,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+}, 90_000);
+
+afterAll(async () => {
+  db?.destroy();
+  await dev?.stop();
+});
+
+const usersTable = () => dev.stack.resources.UsersTable?.ref as string;
+const scanUsers = async () => (await db.send(new ScanCommand({ TableName: usersTable() }))).Items ?? [];
+
+describe('pnpm dev with the repo template', () => {
+  it('writes the stack file with the endpoint, the API URL and every resource', () => {
+    expect(dev.stack.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(dev.stack.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+    expect(dev.stack.resources.UsersTable).toMatchObject({
+      type: 'AWS::DynamoDB::Table',
+      ref: expect.any(String),
+    });
+    expect(dev.stack.functions.UsersApiFunction?.handlerFile).toMatch(/apps\/users-api\/dist\/index\.mjs$/);
+  });
+
+  it('creates, reads, lists and deletes users over HTTP, with the data in moto', async () => {
+    const api = dev.stack.apiUrl as string;
+    const created = await fetch(`${api}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Katherine Johnson', email: 'katherine@example.com' }),
+    });
+    expect(created.status).toBe(201);
+    const user = (await created.json()) as { id: string };
+    expect(created.headers.get('location')).toMatch(new RegExp(`/users/${user.id}$`));
+    expect(await scanUsers()).toEqual([
+      expect.objectContaining({ id: { S: user.id }, name: { S: 'Katherine Johnson' } }),
+    ]);
+
+    const read = await fetch(`${api}/users/${user.id}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id: user.id, email: 'katherine@example.com' });
+
+    const listed = await fetch(`${api}/users?limit=10`);
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { items: { id: string }[] }).items.map((item) => item.id)).toEqual([
+      user.id,
+    ]);
+
+    const deleted = await fetch(`${api}/users/${user.id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    expect(await scanUsers()).toEqual([]);
+    expect((await fetch(`${api}/users/${user.id}`)).status).toBe(404);
+  });
+
+  it('routes other methods and unknown paths to the function, as the template’s ANY events do', async () => {
+    const api = dev.stack.apiUrl as string;
+
+    const patch = await fetch(`${api}/users`, { method: 'PATCH' });
+    const unknown = await fetch(`${api}/accounts`);
+
+    expect(patch.status).toBe(405);
+    expect(patch.headers.get('allow')).toBe('GET, POST');
+    expect(unknown.status).toBe(404);
+  });
+
+  it('logs one line per invocation', () => {
+    expect(dev.output()).toMatch(
+      /UsersApiFunction ← POST \/users {2}201 {2}[\d.]+ ms \(cold start [\d.]+ ms\)/,
+    );
+  });
+
+  it('stops on SIGTERM without leaving moto or the stack file behind', async () => {
+    const endpoint = dev.stack.endpoint;
+
+    const code = await dev.stop();
+
+    expect(code).toBe(0);
+    expect(existsSync(dev.stackFile)).toBe(false);
+    await expect(fetch(endpoint, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
+  });
+});
