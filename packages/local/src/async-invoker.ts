@@ -176,6 +176,8 @@ export function startAsyncInvoker({
       );
       return remove(message);
     }
+    // S3 sends this when a bucket's notifications are configured; Lambda targets never see it.
+    if ((event as { Event?: unknown } | null)?.Event === 's3:TestEvent') return remove(message);
     const receivedAt = Number(message.Attributes?.SentTimestamp ?? Date.now());
     const outcomes: InvokeOutcome[] = [];
     let condition: Condition;

@@ -126,6 +126,7 @@ async function main(argv: string[]): Promise<void> {
       stops.unshift(() => poller.stop());
     } else {
       const config = asyncInvokeConfig(invokeConfigs.get(source.functionId), opened, provisioned.resources);
+      const functionArn = functions.specs.find((spec) => spec.logicalId === source.functionId)?.functionArn;
       const invoker = startAsyncInvoker({
         sqs,
         sns,
@@ -133,6 +134,7 @@ async function main(argv: string[]): Promise<void> {
         functionId: source.functionId,
         eventName: source.eventName,
         deliveryQueueUrl: source.deliveryQueueUrl,
+        functionArn,
         log: warn,
         ...config,
       });
@@ -194,7 +196,14 @@ function asyncInvokeConfig(
     const resource = Object.values(resources).find(
       (candidate) => candidate.attributes.Arn === arn || candidate.ref === arn,
     );
-    const type = (target.Type ?? arn.split(':')[2]?.toUpperCase() ?? 'SQS') as Destination['type'];
+    const services: Record<string, Destination['type']> = {
+      sqs: 'SQS',
+      sns: 'SNS',
+      events: 'EventBridge',
+      lambda: 'Lambda',
+    };
+    const type =
+      (target.Type as Destination['type'] | undefined) ?? services[arn.split(':')[2] ?? ''] ?? 'SQS';
     return { type, arn, url: resource?.type === 'AWS::SQS::Queue' ? resource.ref : undefined };
   };
   return {

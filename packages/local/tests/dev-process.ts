@@ -21,13 +21,21 @@ export interface DevProcess {
 }
 
 /** Starts `pnpm dev` as a user would (a child process) and waits until its stack file is written. */
-export async function startDev(args: string[] = [], timeoutMs = 60_000): Promise<DevProcess> {
+export async function startDev(
+  args: string[] = [],
+  timeoutMs = 60_000,
+  { watch = false }: { watch?: boolean } = {},
+): Promise<DevProcess> {
   const stackFile = join(mkdtempSync(join(tmpdir(), 'pnpm-dev-')), 'stack.json');
-  const child = spawn(tsx, [devScript, '--port', '0', '--stack-file', stackFile, '--no-watch', ...args], {
-    cwd: root,
-    env: { ...process.env, INIT_CWD: root, AWS_ENDPOINT_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    tsx,
+    [devScript, '--port', '0', '--stack-file', stackFile, ...(watch ? [] : ['--no-watch']), ...args],
+    {
+      cwd: root,
+      env: { ...process.env, INIT_CWD: root, AWS_ENDPOINT_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();

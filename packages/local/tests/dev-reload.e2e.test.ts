@@ -1,0 +1,57 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DevProcess, eventually, startDev } from './dev-process.ts';
+
+// A private copy of the fixture stack, so the test can edit a function's source.
+const fixture = fileURLToPath(new URL('./fixtures/dev', import.meta.url));
+const copy = mkdtempSync(join(tmpdir(), 'dev-reload-'));
+cpSync(fixture, copy, { recursive: true });
+
+let dev: DevProcess;
+
+beforeAll(async () => {
+  dev = await startDev(['--template', join(copy, 'template.yaml')], 90_000, { watch: true });
+}, 90_000);
+
+afterAll(async () => {
+  await dev?.stop();
+});
+
+const greeting = async () =>
+  ((await (await fetch(`${dev.stack.apiUrl}/items/1`)).json()) as { greeting: string }).greeting;
+
+describe('pnpm dev reload', () => {
+  it('reloads a function when its source changes: the next request runs the new code', async () => {
+    expect(await greeting()).toBe('hello from test');
+    const source = join(copy, 'functions', 'api.mjs');
+
+    writeFileSync(
+      source,
+      readFileSync(source, 'utf8').replace('greeting: process.env.GREETING', "greeting: 'edited'"),
+    );
+
+    await eventually(
+      async () => ((await greeting()) === 'edited' ? true : undefined),
+      15_000,
+      'the edited code',
+    );
+    expect(dev.output()).toContain('reloaded ApiFunction');
+  });
+});
+
+describe('pnpm dev start-up', () => {
+  it('reports every template feature it does not support, by name', async () => {
+    const other = await startDev(['--template', 'packages/local/tests/fixtures/provision-template.yaml']);
+    try {
+      expect(other.output()).toContain(
+        'unsupported locally (ignored): Resources.ClickStream (AWS::Kinesis::Stream)',
+      );
+      expect(other.output()).toMatch(/unsupported locally \(ignored\): .*Nightly \(Schedule\)/);
+    } finally {
+      await other.stop();
+    }
+  });
+});
