@@ -11,6 +11,7 @@ import { type MotoServer, startMoto } from '@repo/testing/moto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AsyncInvokerOptions, startAsyncInvoker } from '../src/async-invoker.ts';
 import type { Invoke, InvokeError, InvokeOutcome } from '../src/types.ts';
+import { messagesLeft, waitFor } from './sqs-helpers.ts';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -60,19 +61,6 @@ async function deliver(queueUrl: string, body: unknown): Promise<void> {
   );
 }
 
-/** Messages still in the queue, visible or in flight. */
-async function messagesLeft(queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)
-  );
-}
-
 /** The bodies of the messages in a destination queue, parsed. */
 async function received(queueUrl: string, waitTimeSeconds = 2): Promise<unknown[]> {
   const { Messages = [] } = await sqs.send(
@@ -83,14 +71,6 @@ async function received(queueUrl: string, waitTimeSeconds = 2): Promise<unknown[
     }),
   );
   return Messages.map((message) => JSON.parse(message.Body as string));
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(20);
-  }
 }
 
 type Answer = { ok: true; result: unknown } | { ok: false; error: InvokeError };
@@ -141,12 +121,12 @@ describe('startAsyncInvoker', () => {
       deliveryQueueUrl: delivery.url,
       onSuccess: { type: 'SQS', arn: onSuccess.arn },
     });
-    await waitFor(async () => (await messagesLeft(onSuccess.url)) > 0);
+    await waitFor(async () => (await messagesLeft(sqs, onSuccess.url)) > 0);
     await invoker.stop();
 
     // Assess
     expect(calls).toEqual([{ event: objectCreated, trigger: 'async:ObjectCreated' }]);
-    expect(await messagesLeft(delivery.url)).toBe(0);
+    expect(await messagesLeft(sqs, delivery.url)).toBe(0);
     expect(await received(onSuccess.url)).toEqual([
       {
         version: '1.0',
@@ -178,7 +158,7 @@ describe('startAsyncInvoker', () => {
       maximumRetryAttempts: 2,
       onFailure: { type: 'SQS', arn: onFailure.arn, url: onFailure.url },
     });
-    await waitFor(async () => (await messagesLeft(onFailure.url)) > 0);
+    await waitFor(async () => (await messagesLeft(sqs, onFailure.url)) > 0);
     await invoker.stop();
 
     // Assess
@@ -188,7 +168,7 @@ describe('startAsyncInvoker', () => {
       'async:ObjectCreated (retry 2)',
     ]);
     expect(calls.map((call) => call.event)).toEqual([objectCreated, objectCreated, objectCreated]);
-    expect(await messagesLeft(delivery.url)).toBe(0);
+    expect(await messagesLeft(sqs, delivery.url)).toBe(0);
     expect(await received(onFailure.url)).toEqual([
       {
         version: '1.0',
@@ -222,7 +202,7 @@ describe('startAsyncInvoker', () => {
 
     // Assess
     expect(calls).toHaveLength(1);
-    expect(await messagesLeft(delivery.url)).toBe(0);
+    expect(await messagesLeft(sqs, delivery.url)).toBe(0);
     expect(lines.join('\n')).toContain('dropping the event after 1 invocation(s) (RetriesExhausted)');
   });
 
@@ -243,8 +223,8 @@ describe('startAsyncInvoker', () => {
     await invoker.stop();
 
     // Assess
-    expect(await messagesLeft(delivery.url)).toBe(0);
-    expect(await messagesLeft(onFailure.url)).toBe(0);
+    expect(await messagesLeft(sqs, delivery.url)).toBe(0);
+    expect(await messagesLeft(sqs, onFailure.url)).toBe(0);
     expect(calls).toHaveLength(2);
   });
 
@@ -263,7 +243,7 @@ describe('startAsyncInvoker', () => {
       retryDelaysMs: [1_200],
       onFailure: { type: 'SQS', arn: onFailure.arn },
     });
-    await waitFor(async () => (await messagesLeft(onFailure.url)) > 0);
+    await waitFor(async () => (await messagesLeft(sqs, onFailure.url)) > 0);
     await invoker.stop();
 
     // Assess
@@ -298,7 +278,7 @@ describe('startAsyncInvoker', () => {
       maximumRetryAttempts: 0,
       onFailure: { type: 'SNS', arn: TopicArn as string },
     });
-    await waitFor(async () => (await messagesLeft(subscriber.url)) > 0);
+    await waitFor(async () => (await messagesLeft(sqs, subscriber.url)) > 0);
     await invoker.stop();
 
     // Assess
@@ -327,7 +307,7 @@ describe('startAsyncInvoker', () => {
     // Assess
     expect(calls).toHaveLength(0);
     expect(lines[0]).toContain('its body is not JSON');
-    expect(await messagesLeft(delivery.url)).toBe(0);
+    expect(await messagesLeft(sqs, delivery.url)).toBe(0);
   });
 
   it('runs different events concurrently, at most 4 at a time', async () => {
@@ -353,7 +333,7 @@ describe('startAsyncInvoker', () => {
 
     // Assess
     expect(mostAtOnce).toBe(4);
-    expect(await messagesLeft(delivery.url)).toBe(0);
+    expect(await messagesLeft(sqs, delivery.url)).toBe(0);
   });
 
   it('refuses destinations it cannot deliver to locally', () => {

@@ -13,6 +13,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SqsPollerOptions, startSqsPoller } from '../src/sqs-poller.ts';
 import type { Invoke, InvokeOutcome } from '../src/types.ts';
+import { messagesLeft, waitFor } from './sqs-helpers.ts';
 
 const region = 'us-east-1';
 let moto: MotoServer;
@@ -55,27 +56,6 @@ async function sendMessages(queueUrl: string, bodies: string[]): Promise<string[
     }),
   );
   return Successful.map((entry) => entry.MessageId as string);
-}
-
-/** Messages still in the queue, visible or in flight. */
-async function messagesLeft(queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)
-  );
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(50);
-  }
 }
 
 /** A fake function: records every event and answers with the scripted outcomes (the last one repeats). */
@@ -166,7 +146,7 @@ describe('startSqsPoller', () => {
       awsRegion: region,
     });
     expect(records.find((record) => record.body === '2')).not.toHaveProperty('md5OfMessageAttributes');
-    expect(await messagesLeft(queueUrl)).toBe(0);
+    expect(await messagesLeft(sqs, queueUrl)).toBe(0);
   });
 
   it('gathers more than 10 messages into one batch across receives within the batching window', async () => {
@@ -185,7 +165,7 @@ describe('startSqsPoller', () => {
     // Assess
     expect(events).toHaveLength(1);
     expect(events[0]?.Records.map((record) => record.body).sort()).toEqual(bodies.sort());
-    expect(await messagesLeft(queueUrl)).toBe(0);
+    expect(await messagesLeft(sqs, queueUrl)).toBe(0);
   });
 
   it('deletes all but the reported messages when ReportBatchItemFailures is on', async () => {
@@ -214,7 +194,7 @@ describe('startSqsPoller', () => {
 
     // Assess
     expect(events[0]?.Records).toHaveLength(5);
-    expect(await messagesLeft(queueUrl)).toBe(2);
+    expect(await messagesLeft(sqs, queueUrl)).toBe(2);
     const again = new Set<string>();
     await waitFor(async () => {
       const { Messages = [] } = await sqs.send(
@@ -237,13 +217,13 @@ describe('startSqsPoller', () => {
 
     // Act
     const { poller, lines } = poll({ invoke, queueUrl, queueArn });
-    await waitFor(async () => (await messagesLeft(dlq.queueUrl)) === 1);
+    await waitFor(async () => (await messagesLeft(sqs, dlq.queueUrl)) === 1);
     await poller.stop();
 
     // Assess
     expect(events).toHaveLength(2);
     expect(events.map((event) => event.Records[0]?.attributes.ApproximateReceiveCount)).toEqual(['1', '2']);
-    expect(await messagesLeft(queueUrl)).toBe(0);
+    expect(await messagesLeft(sqs, queueUrl)).toBe(0);
     expect(lines.join('\n')).toContain('batch of 1 failed (Error)');
   });
 
@@ -281,7 +261,7 @@ describe('startSqsPoller', () => {
 
     // Assess
     expect(events[0]?.Records).toHaveLength(2);
-    expect(await messagesLeft(queueUrl)).toBe(2);
+    expect(await messagesLeft(sqs, queueUrl)).toBe(2);
     expect(lines.join('\n')).toContain(reason);
   });
 
@@ -300,7 +280,7 @@ describe('startSqsPoller', () => {
 
     // Assess
     expect(events[0]?.Records).toHaveLength(3);
-    expect(await messagesLeft(queueUrl)).toBe(0);
+    expect(await messagesLeft(sqs, queueUrl)).toBe(0);
   });
 
   it('stops within 3 s and invokes nothing afterwards', async () => {
@@ -320,7 +300,7 @@ describe('startSqsPoller', () => {
     // Assess
     expect(stopMs).toBeLessThan(3_000);
     expect(events).toHaveLength(0);
-    expect(await messagesLeft(queueUrl)).toBe(1);
+    expect(await messagesLeft(sqs, queueUrl)).toBe(1);
   });
 
   it('lets the batch in flight finish, deletes included, before stop() resolves', async () => {
@@ -343,7 +323,7 @@ describe('startSqsPoller', () => {
 
     // Assess
     expect(finished).toBe(true);
-    expect(await messagesLeft(queueUrl)).toBe(0);
+    expect(await messagesLeft(sqs, queueUrl)).toBe(0);
   });
 
   it('logs SQS errors and keeps polling with a backoff until the queue answers', async () => {
