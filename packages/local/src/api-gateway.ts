@@ -90,8 +90,30 @@ export function apiRoutes(template: Template): { routes: ApiRoute[]; unsupported
         routes.push({ functionId: logicalId, eventName, method, path, restApiId: apiLogicalId(RestApiId) });
     }
   }
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Serverless::Api') continue;
+    for (const property of Object.keys(resource.Properties ?? {})) {
+      if (!apiPropertiesWithoutLocalEffect.has(property)) continue;
+      unsupported.push(`Resources.${logicalId}.${property} (not applied by the local API)`);
+    }
+  }
   return { routes, unsupported };
 }
+
+// Serverless::Api settings the local server does not apply (it serves every route at the root, open,
+// unthrottled, with its own error bodies); reported so nobody relies on them locally by accident.
+const apiPropertiesWithoutLocalEffect = new Set([
+  'Auth',
+  'BinaryMediaTypes',
+  'CacheClusterEnabled',
+  'Cors',
+  'Domain',
+  'GatewayResponses',
+  'MethodSettings',
+  'Models',
+  'RequestModels',
+  'RequestParameters',
+]);
 
 function routeProblem(Method: unknown, Path: unknown, method: string, path: string, routes: ApiRoute[]) {
   if (!methods.has(method))

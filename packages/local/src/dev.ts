@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<void> {
 
   const api = apiRoutes(template);
   const unsupported = [...provisioned.unsupported, ...api.unsupported, ...functions.unsupported];
-  for (const feature of unsupported) warn(`unsupported locally (ignored): ${feature}`);
+  for (const feature of unsupported) warn(`not supported locally, ignored: ${feature}`);
 
   await buildApps(functions, log);
   const host = new FunctionHost(functions.specs, { logs: process.stdout, log });

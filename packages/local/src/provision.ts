@@ -429,12 +429,28 @@ async function createBucket(
   };
 }
 
+// Durability, protection and housekeeping settings that change nothing a function can observe locally.
+const tablePropertiesWithoutLocalEffect = [
+  'PointInTimeRecoverySpecification',
+  'SSESpecification',
+  'DeletionProtectionEnabled',
+  'TimeToLiveSpecification',
+  'ContributorInsightsSpecification',
+  'KinesisStreamSpecification',
+  'TableClass',
+];
+
 async function createTable(
   context: Context,
   logicalId: string,
   properties: Properties,
 ): Promise<LocalResource> {
   const { stack, clients } = context;
+  for (const property of tablePropertiesWithoutLocalEffect) {
+    if (properties[property] !== undefined) {
+      context.unsupported.push(`Resources.${logicalId}.${property} (no local effect)`);
+    }
+  }
   const input = createTableInput(logicalId, {
     ...properties,
     TableName: text(properties.TableName) ?? generatedName(stack.stackName, logicalId, 255),

@@ -24,7 +24,7 @@ export interface DevProcess {
 export async function startDev(
   args: string[] = [],
   timeoutMs = 60_000,
-  { watch = false }: { watch?: boolean } = {},
+  { watch = false, env = {} }: { watch?: boolean; env?: Record<string, string> } = {},
 ): Promise<DevProcess> {
   const stackFile = join(mkdtempSync(join(tmpdir(), 'pnpm-dev-')), 'stack.json');
   const child = spawn(
@@ -32,7 +32,7 @@ export async function startDev(
     [devScript, '--port', '0', '--stack-file', stackFile, ...(watch ? [] : ['--no-watch']), ...args],
     {
       cwd: root,
-      env: { ...process.env, INIT_CWD: root, AWS_ENDPOINT_URL: '' },
+      env: { ...process.env, INIT_CWD: root, AWS_ENDPOINT_URL: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startMoto } from '@repo/testing/moto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, eventually, startDev } from './dev-process.ts';
 
@@ -47,11 +48,28 @@ describe('pnpm dev start-up', () => {
     const other = await startDev(['--template', 'packages/local/tests/fixtures/provision-template.yaml']);
     try {
       expect(other.output()).toContain(
-        'unsupported locally (ignored): Resources.ClickStream (AWS::Kinesis::Stream)',
+        'not supported locally, ignored: Resources.ClickStream (AWS::Kinesis::Stream)',
       );
-      expect(other.output()).toMatch(/unsupported locally \(ignored\): .*Nightly \(Schedule\)/);
+      expect(other.output()).toMatch(/not supported locally, ignored: .*Nightly \(Schedule\)/);
     } finally {
       await other.stop();
+    }
+  });
+});
+
+describe('pnpm dev with AWS_ENDPOINT_URL set', () => {
+  it('uses that endpoint (e.g. LocalStack) instead of starting moto, and leaves it running on exit', async () => {
+    const external = await startMoto();
+    try {
+      const other = await startDev([], 60_000, { env: { AWS_ENDPOINT_URL: external.endpoint } });
+      expect(other.stack.endpoint).toBe(external.endpoint);
+
+      expect(await other.stop()).toBe(0);
+
+      const stillThere = await fetch(`${external.endpoint}/moto-api/data.json`);
+      expect(stillThere.ok).toBe(true);
+    } finally {
+      await external.stop();
     }
   });
 });
