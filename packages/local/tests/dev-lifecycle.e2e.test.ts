@@ -73,3 +73,15 @@ describe('pnpm dev with AWS_ENDPOINT_URL set', () => {
     }
   });
 });
+
+describe('pnpm dev without moto', () => {
+  it('exits 1 saying how to install moto or where to point instead', async () => {
+    const path = [join(process.execPath, '..'), '/usr/bin', '/bin'].join(':');
+
+    const failed = startDev([], 30_000, { env: { PATH: path } });
+
+    await expect(failed).rejects.toThrow(
+      /exited with 1[\s\S]*pip install "moto\[server\]"[\s\S]*AWS_ENDPOINT_URL/,
+    );
+  });
+});

@@ -46,9 +46,11 @@ export async function startMoto({
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
+  const gaveUp = new AbortController();
   try {
-    await Promise.race([waitUntilReady(endpoint, startupTimeoutMs), failedToStart]);
+    await Promise.race([waitUntilReady(endpoint, startupTimeoutMs, gaveUp.signal), failedToStart]);
   } catch (error) {
+    gaveUp.abort();
     child.kill('SIGKILL');
     throw error;
   }
@@ -66,9 +68,9 @@ export async function startMoto({
   };
 }
 
-async function waitUntilReady(endpoint: string, timeoutMs: number): Promise<void> {
+async function waitUntilReady(endpoint: string, timeoutMs: number, gaveUp: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !gaveUp.aborted) {
     try {
       const response = await fetch(`${endpoint}/moto-api/data.json`);
       if (response.ok) return;
