@@ -1,0 +1,103 @@
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { lambdaContext } from '@repo/testing/lambda-context';
+// Declares the value the moto global setup provides (inject('motoEndpoint')).
+import type {} from '@repo/testing/moto-global-setup';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { photo } from '../images.ts';
+import { objectCreated } from '../unit/events.ts';
+
+const endpoint = inject('motoEndpoint');
+// What Lambda and template.yaml provide, pointed at moto.
+Object.assign(process.env, {
+  AWS_ENDPOINT_URL: endpoint,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  INPUT_PREFIX: 'uploads/',
+  OUTPUT_PREFIX: 'processed/',
+});
+
+const bucket = 'image-resizer-it';
+const s3 = new S3Client({
+  endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
+type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<{ status: string }[]>;
+let handler: Handler;
+
+beforeAll(async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  ({ handler } = (await import('../../src/handler.ts')) as unknown as { handler: Handler });
+});
+
+const processedKeys = async (name: string) =>
+  ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'processed/' }))).Contents ?? [])
+    .map((object) => object.Key as string)
+    .filter((key) => key.endsWith(`/${name}`))
+    .sort();
+
+async function upload(key: string, body: Buffer) {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'image/jpeg' }));
+  return handler(objectCreated(bucket, key, body.length), lambdaContext({ timeoutMs: 60_000 }));
+}
+
+describe('image-resizer against moto S3', () => {
+  it('writes four upright JPEGs without EXIF, with the right sizes and content type', async () => {
+    // Orientation 6: stored landscape 1600×1200, displayed portrait 1200×1600.
+    const outcomes = await upload('uploads/portrait.jpg', await photo(1600, 1200, { orientation: 6 }));
+
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'resized' })]);
+    expect(await processedKeys('portrait.jpg')).toEqual([
+      'processed/large/portrait.jpg',
+      'processed/medium/portrait.jpg',
+      'processed/small/portrait.jpg',
+      'processed/thumbnail/portrait.jpg',
+    ]);
+    const expected = { thumbnail: [113, 150], small: [225, 300], medium: [450, 600], large: [900, 1200] };
+    for (const [size, [width, height]] of Object.entries(expected)) {
+      const object = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: `processed/${size}/portrait.jpg` }),
+      );
+      expect(object.ContentType).toBe('image/jpeg');
+      expect(object.CacheControl).toBe('public, max-age=86400');
+      const meta = await sharp(
+        Buffer.from(
+          await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+        ),
+      ).metadata();
+      expect([meta.width, meta.height], size).toEqual([width, height]);
+      expect(meta.exif, size).toBeUndefined();
+      expect(meta.orientation ?? 1, size).toBe(1);
+    }
+  });
+
+  it('leaves exactly the same four objects after a duplicate event', async () => {
+    const image = await photo(800, 600);
+    await upload('uploads/twice.jpg', image);
+
+    await handler(objectCreated(bucket, 'uploads/twice.jpg', image.length), lambdaContext());
+
+    expect(await processedKeys('twice.jpg')).toHaveLength(4);
+  });
+
+  it('writes nothing for a corrupt upload, and the next good upload still works', async () => {
+    const good = await photo(640, 480);
+
+    const corrupt = await upload('uploads/corrupt.jpg', good.subarray(0, 2_000));
+    const next = await upload('uploads/next.jpg', good);
+
+    expect(corrupt).toEqual([expect.objectContaining({ status: 'rejected', reason: 'corrupt' })]);
+    expect(await processedKeys('corrupt.jpg')).toEqual([]);
+    expect(next).toEqual([expect.objectContaining({ status: 'resized' })]);
+    expect(await processedKeys('next.jpg')).toHaveLength(4);
+  });
+});
