@@ -12,7 +12,10 @@ export abstract class ImageError extends Error {
 export class UnsupportedImageFormatError extends ImageError {
   override readonly name = 'UnsupportedImageFormatError';
   readonly reason = 'unsupported-format';
-  constructor(readonly format: string | undefined, options?: { cause?: unknown }) {
+  constructor(
+    readonly format: string | undefined,
+    options?: { cause?: unknown },
+  ) {
     super(`Unsupported image format: ${format ?? 'unknown'}`, options);
   }
 }
@@ -21,7 +24,11 @@ export class UnsupportedImageFormatError extends ImageError {
 export class ImageTooManyPixelsError extends ImageError {
   override readonly name = 'ImageTooManyPixelsError';
   readonly reason = 'too-many-pixels';
-  constructor(readonly pixels: number, readonly limit: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly pixels: number,
+    readonly limit: number,
+    options?: { cause?: unknown },
+  ) {
     super(`Image has ${pixels} pixels, more than the limit of ${limit}`, options);
   }
 }
@@ -30,7 +37,10 @@ export class ImageTooManyPixelsError extends ImageError {
 export class ImageTooLargeError extends ImageError {
   override readonly name = 'ImageTooLargeError';
   readonly reason = 'too-large';
-  constructor(readonly bytes: number, readonly limit: number) {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
     super(`Image is larger than ${limit} bytes`);
   }
 }
