@@ -136,11 +136,11 @@ async function readObject(s3: S3Client, bucket: string, key: string, maxBytes: n
   return Buffer.concat(chunks, total);
 }
 
-/** Deleted or made unreadable between the event and our read: nothing a retry can fix. */
+/** Deleted or made unreadable (object or bucket) between the event and our read: no retry can fix it. */
 function isGone(error: unknown): boolean {
   return (
     error instanceof S3ServiceException &&
-    (error.name === 'NoSuchKey' || error.name === 'AccessDenied' || error.$metadata.httpStatusCode === 404)
+    (['NoSuchKey', 'NoSuchBucket', 'AccessDenied'].includes(error.name) || error.$metadata.httpStatusCode === 404)
   );
 }
 

@@ -395,12 +395,37 @@ const creators: Record<string, Create> = {
   'AWS::Events::Rule': createRule,
 };
 
+// Access, encryption and housekeeping settings that change nothing a function can observe locally.
+const bucketPropertiesWithoutLocalEffect = [
+  'PublicAccessBlockConfiguration',
+  'BucketEncryption',
+  'OwnershipControls',
+  'LifecycleConfiguration',
+  'LoggingConfiguration',
+  'IntelligentTieringConfigurations',
+];
+
+/** Names the properties the local stack accepts but does not apply, so nobody relies on them locally. */
+function reportWithoutLocalEffect(
+  context: Context,
+  logicalId: string,
+  properties: Properties,
+  names: readonly string[],
+): void {
+  for (const property of names) {
+    if (properties[property] !== undefined) {
+      context.unsupported.push(`Resources.${logicalId}.${property} (no local effect)`);
+    }
+  }
+}
+
 async function createBucket(
   context: Context,
   logicalId: string,
   properties: Properties,
 ): Promise<LocalResource> {
   const { stack, clients } = context;
+  reportWithoutLocalEffect(context, logicalId, properties, bucketPropertiesWithoutLocalEffect);
   const name = text(properties.BucketName) ?? generatedName(stack.stackName, logicalId, 63).toLowerCase();
   await clients.s3.send(
     new CreateBucketCommand({
@@ -446,11 +471,7 @@ async function createTable(
   properties: Properties,
 ): Promise<LocalResource> {
   const { stack, clients } = context;
-  for (const property of tablePropertiesWithoutLocalEffect) {
-    if (properties[property] !== undefined) {
-      context.unsupported.push(`Resources.${logicalId}.${property} (no local effect)`);
-    }
-  }
+  reportWithoutLocalEffect(context, logicalId, properties, tablePropertiesWithoutLocalEffect);
   const input = createTableInput(logicalId, {
     ...properties,
     TableName: text(properties.TableName) ?? generatedName(stack.stackName, logicalId, 255),

@@ -497,7 +497,7 @@ Resources:
     await expect(invalid).rejects.toThrow('Parameter Stage: prd is not one of dev, prod');
   });
 
-  it("provisions the repository's template.yaml with nothing unsupported, users table included", async () => {
+  it("provisions the repository's template.yaml, naming only settings with no local effect", async () => {
     // Act
     const repo = await provisionStack({
       template: readTemplate(),
@@ -508,6 +508,8 @@ Resources:
     // Assess
     // Nothing the repo template relies on is missing; settings with no local meaning are named.
     expect(repo.unsupported).toEqual([
+      'Resources.UploadsBucket.BucketEncryption (no local effect)',
+      'Resources.UploadsBucket.PublicAccessBlockConfiguration (no local effect)',
       'Resources.UsersTable.DeletionProtectionEnabled (no local effect)',
       'Resources.UsersTable.PointInTimeRecoverySpecification (no local effect)',
       'Resources.UsersTable.SSESpecification (no local effect)',
@@ -516,6 +518,12 @@ Resources:
     expect(tableName).toMatch(/^repo-UsersTable-[A-Z0-9]{12}$/);
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
     expect(Table?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
-    expect(repo.eventSources).toEqual([]);
+    expect(repo.eventSources).toEqual([
+      expect.objectContaining({
+        kind: 'eventbridge',
+        functionId: 'ImageResizerFunction',
+        eventName: 'ImageUploaded',
+      }),
+    ]);
   });
 });

@@ -45,6 +45,9 @@ const shortLines = (text: string) =>
 
 const output = (result: SpawnSyncReturns<string>) => `${result.stdout}${result.stderr}`.trim();
 
+/** This machine's architecture as Lambda names it. */
+const hostArchitecture = process.arch === 'arm64' ? 'arm64' : 'x86_64';
+
 /** Runs the function's Makefile target as `sam build` does with build_in_source (once per function). */
 function buildArtifacts(fn: ServerlessFunction): string {
   const built = artifactDirs.get(fn.logicalId);
@@ -54,7 +57,9 @@ function buildArtifacts(fn: ServerlessFunction): string {
   tempDirs.push(artifactsDir);
   const result = run('make', ['--makefile', join(codeUri, 'Makefile'), `build-${fn.logicalId}`], {
     cwd: codeUri,
-    env: { ...process.env, ARTIFACTS_DIR: artifactsDir },
+    // Native dependencies are installed for LAMBDA_ARCH; this test imports the artifact on this host, so
+    // it builds for the host's architecture (the arm64 artifact itself is proven by `pnpm test:arm64`).
+    env: { ...process.env, ARTIFACTS_DIR: artifactsDir, LAMBDA_ARCH: hostArchitecture },
   });
   expect(result.status, `make build-${fn.logicalId} failed:\n${output(result)}`).toBe(0);
   artifactDirs.set(fn.logicalId, artifactsDir);
@@ -212,6 +217,18 @@ describe.each(functions)('serverless function $logicalId', (fn) => {
     expect(template.Resources[fn.logicalId]?.Metadata?.BuildMethod).toBe('makefile');
     expect(existsSync(makefile), `${makefile} is missing`).toBe(true);
     expect(readFileSync(makefile, 'utf8')).toMatch(new RegExp(`^build-${fn.logicalId}:`, 'm'));
+  });
+
+  it('packages native code for the architecture the template gives it', () => {
+    const makefile = join(root, String(fn.properties.CodeUri), 'Makefile');
+    const target = readFileSync(makefile, 'utf8').match(/^print-arch:/m);
+    const architectures = (fn.properties.Architectures as string[] | undefined) ?? ['x86_64'];
+    if (!target) return; // no native dependencies: the bundle is architecture-independent
+    const { LAMBDA_ARCH: _ignored, ...env } = process.env;
+
+    const printed = run('make', ['-s', '--makefile', makefile, 'print-arch'], { env });
+
+    expect(printed.stdout.trim()).toBe(architectures[0]);
   });
 
   it('builds, as sam build does, into its handler file and source map', () => {

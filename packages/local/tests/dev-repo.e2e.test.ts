@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevProcess, startDev } from './dev-process.ts';
+import { type DevProcess, eventually, startDev } from './dev-process.ts';
 
 let dev: DevProcess;
 let db: DynamoDBClient;
@@ -79,6 +81,40 @@ describe('pnpm dev with the repo template', () => {
     expect(dev.output()).toMatch(
       /UsersApiFunction ← POST \/users {2}201 {2}[\d.]+ ms \(cold start [\d.]+ ms\)/,
     );
+  });
+
+  it('resizes an upload: the four outputs appear under processed/ (S3 → EventBridge → image-resizer)', async () => {
+    const s3 = new S3Client({
+      endpoint: dev.stack.endpoint,
+      region: dev.stack.region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const bucket = dev.stack.resources.UploadsBucket?.ref as string;
+    const image = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: 'teal' } })
+      .jpeg()
+      .toBuffer();
+
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'uploads/e2e.jpg', Body: image }));
+
+    const outputs = await eventually(
+      async () => {
+        const { Contents = [] } = await s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: 'processed/' }),
+        );
+        const keys = Contents.map((object) => object.Key as string).sort();
+        return keys.length === 4 ? keys : undefined;
+      },
+      30_000,
+      'four resized outputs',
+    );
+    expect(outputs).toEqual([
+      'processed/large/e2e.jpg',
+      'processed/medium/e2e.jpg',
+      'processed/small/e2e.jpg',
+      'processed/thumbnail/e2e.jpg',
+    ]);
+    expect(dev.output()).toMatch(/ImageResizerFunction ← async:ImageUploaded {2}ok/);
+    s3.destroy();
   });
 
   it('stops on SIGTERM without leaving moto or the stack file behind', async () => {
