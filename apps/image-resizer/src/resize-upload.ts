@@ -140,7 +140,8 @@ async function readObject(s3: S3Client, bucket: string, key: string, maxBytes: n
 function isGone(error: unknown): boolean {
   return (
     error instanceof S3ServiceException &&
-    (['NoSuchKey', 'NoSuchBucket', 'AccessDenied'].includes(error.name) || error.$metadata.httpStatusCode === 404)
+    (['NoSuchKey', 'NoSuchBucket', 'AccessDenied'].includes(error.name) ||
+      error.$metadata.httpStatusCode === 404)
   );
 }
 

@@ -3,7 +3,13 @@ import sharp from 'sharp';
 /** A photo-like JPEG (noise over a gradient) of the given size, tagged with an EXIF orientation and GPS. */
 export async function photo(width: number, height: number, { orientation = 1 } = {}): Promise<Buffer> {
   const noise = await sharp({
-    create: { width, height, channels: 3, background: 'grey', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+    create: {
+      width,
+      height,
+      channels: 3,
+      background: 'grey',
+      noise: { type: 'gaussian', mean: 128, sigma: 40 },
+    },
   })
     .png()
     .toBuffer();
