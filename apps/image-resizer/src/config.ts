@@ -1,5 +1,6 @@
 import { awsClientSettings, integer, logLevel, requiredString } from '@repo/config/env';
 import { loadConfig } from '@repo/config/load-config';
+import { defaultSizes } from '@repo/image/resize-image';
 import * as z from 'zod/mini';
 
 const prefix = (fallback: string) =>
@@ -18,6 +19,23 @@ export const configSchema = z.object({
   MAX_INPUT_BYTES: integer({ min: 1024, max: 512 * 1024 * 1024, default: 40 * 1024 * 1024 }),
   /** Largest image accepted, in pixels (width × height), checked from the header before decoding. */
   MAX_INPUT_PIXELS: integer({ min: 1_000_000, max: 268_402_689, default: 50_000_000 }),
+  /** `name:box` pairs, box in px (a square bounding box): outputs go to <OUTPUT_PREFIX><name>/… */
+  OUTPUT_SIZES: z._default(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.regex(/^[a-z0-9-]+:\d{1,5}(,[a-z0-9-]+:\d{1,5})*$/, 'must look like thumbnail:150,small:300'),
+        ),
+      z.transform((value) =>
+        value.split(',').map((pair) => {
+          const [name = '', box = '0'] = pair.split(':');
+          return { name, width: Number(box), height: Number(box) };
+        }),
+      ),
+    ),
+    defaultSizes.map((size) => ({ ...size })),
+  ),
   OUTPUT_FORMAT: z._default(z.enum(['jpeg', 'webp', 'avif']), 'jpeg'),
   OUTPUT_QUALITY: integer({ min: 1, max: 100, default: 85 }),
   CACHE_CONTROL: z._default(requiredString(), 'public, max-age=86400'),

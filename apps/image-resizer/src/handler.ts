@@ -77,6 +77,7 @@ export const handler = createHandler({
   s3: createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS }),
   logger,
   settings: {
+    sizes: config.OUTPUT_SIZES,
     inputPrefix: config.INPUT_PREFIX,
     outputPrefix: config.OUTPUT_PREFIX,
     maxInputBytes: config.MAX_INPUT_BYTES,

@@ -1,9 +1,10 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3ObjectRef } from '@repo/events/s3';
 import { ImageError, ImageTooLargeError } from '@repo/image/image-errors';
-import { defaultSizes, type OutputFormat, resizeImage } from '@repo/image/resize-image';
+import { type OutputFormat, type OutputSize, resizeImage } from '@repo/image/resize-image';
 
 export interface ResizeSettings {
+  sizes: readonly OutputSize[];
   inputPrefix: string;
   outputPrefix: string;
   maxInputBytes: number;
@@ -79,7 +80,7 @@ export async function resizeUpload(
   let images: Awaited<ReturnType<typeof resizeImage>>;
   try {
     images = await resizeImage(input, {
-      sizes: defaultSizes,
+      sizes: settings.sizes,
       format: settings.format,
       quality: settings.quality,
       limitInputPixels: settings.maxInputPixels,

@@ -6,6 +6,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { defaultSizes } from '@repo/image/resize-image';
 import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -18,6 +19,7 @@ import { notification, objectCreated } from './events.ts';
 
 const s3 = mockClient(S3Client);
 const settings: ResizeSettings = {
+  sizes: defaultSizes,
   inputPrefix: 'uploads/',
   outputPrefix: 'processed/',
   maxInputBytes: 5 * 1024 * 1024,
