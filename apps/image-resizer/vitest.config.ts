@@ -1,35 +1,5 @@
+import { appTestProjects } from '@repo/testing/vitest-projects';
 import { defineConfig } from 'vitest/config';
 
-// Node 20 runs the tests here; Lambda runs Node 22, where the SDK never prints this warning.
-const quietSdk = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-
-export default defineConfig({
-  test: {
-    projects: [
-      {
-        test: {
-          name: 'unit',
-          include: ['tests/unit/**/*.test.ts'],
-          testTimeout: 20_000,
-          env: {
-            AWS_REGION: 'us-east-1',
-            AWS_ACCESS_KEY_ID: 'test',
-            AWS_SECRET_ACCESS_KEY: 'test',
-            POWERTOOLS_LOG_LEVEL: 'SILENT',
-            ...quietSdk,
-          },
-        },
-      },
-      {
-        test: {
-          name: 'integration',
-          include: ['tests/integration/**/*.test.ts'],
-          globalSetup: ['@repo/testing/moto-global-setup'],
-          env: quietSdk,
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
-        },
-      },
-    ],
-  },
-});
+// Unit tests run real sharp on generated photos: allow more than the default 5 s on a busy machine.
+export default defineConfig({ test: { projects: appTestProjects({ unitTimeoutMs: 20_000 }) } });

@@ -1,36 +1,7 @@
+import { appTestProjects } from '@repo/testing/vitest-projects';
 import { defineConfig } from 'vitest/config';
 
-// Node 20 runs the tests here; Lambda runs Node 22, where the SDK never prints this warning.
-const quietSdk = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-
+// Unit tests get the environment template.yaml gives the function, with a fake table (DynamoDB is mocked).
 export default defineConfig({
-  test: {
-    projects: [
-      {
-        test: {
-          name: 'unit',
-          include: ['tests/unit/**/*.test.ts'],
-          // The environment template.yaml gives the function, with a fake table: unit tests mock DynamoDB.
-          env: {
-            USERS_TABLE_NAME: 'users-unit',
-            AWS_REGION: 'us-east-1',
-            AWS_ACCESS_KEY_ID: 'test',
-            AWS_SECRET_ACCESS_KEY: 'test',
-            POWERTOOLS_LOG_LEVEL: 'SILENT',
-            ...quietSdk,
-          },
-        },
-      },
-      {
-        test: {
-          name: 'integration',
-          include: ['tests/integration/**/*.test.ts'],
-          globalSetup: ['@repo/testing/moto-global-setup'],
-          env: quietSdk,
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
-        },
-      },
-    ],
-  },
+  test: { projects: appTestProjects({ unitEnv: { USERS_TABLE_NAME: 'users-unit' } }) },
 });

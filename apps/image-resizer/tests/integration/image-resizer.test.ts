@@ -6,6 +6,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
 import sharp from 'sharp';
@@ -14,16 +15,7 @@ import { photo } from '../images.ts';
 import { objectCreated } from '../unit/events.ts';
 
 const endpoint = inject('motoEndpoint');
-// What Lambda and template.yaml provide, pointed at moto.
-Object.assign(process.env, {
-  AWS_ENDPOINT_URL: endpoint,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  INPUT_PREFIX: 'uploads/',
-  OUTPUT_PREFIX: 'processed/',
-});
+useMotoEnvironment(endpoint, { INPUT_PREFIX: 'uploads/', OUTPUT_PREFIX: 'processed/' });
 
 const bucket = 'image-resizer-it';
 const s3 = new S3Client({

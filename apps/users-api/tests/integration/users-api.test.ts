@@ -7,6 +7,7 @@ import { readTemplate } from '@repo/sam-template/read-template';
 import { restApiEvent } from '@repo/testing/api-gateway-event';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -16,15 +17,8 @@ import { createUserStore } from '../../src/users.ts';
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 const endpoint = inject('motoEndpoint');
-// What Lambda and template.yaml provide; USERS_TABLE_NAME is set per table below.
-Object.assign(process.env, {
-  AWS_ENDPOINT_URL: endpoint,
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  USERS_TABLE_NAME: 'not-created',
-});
+// USERS_TABLE_NAME is set per table below, before each handler module is imported.
+useMotoEnvironment(endpoint, { USERS_TABLE_NAME: 'not-created' });
 const bundlePath = fileURLToPath(new URL('../../dist/index.mjs', import.meta.url));
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
