@@ -27,7 +27,7 @@ interface PhotoSpec {
 }
 
 /** Bump when the generator changes, so cached files from an older one are not reused. */
-const generatorVersion = 'v1';
+const generatorVersion = 'v2';
 /** Noise strength in 8-bit levels: enough for camera-like JPEG sizes (~0.25 bytes/pixel at q90). */
 const noiseSigma = 10;
 
@@ -58,11 +58,12 @@ export async function loadPhotoSet(dir: string): Promise<{ photos: Photo[]; gene
   let generated = 0;
   for (const spec of photoSpecs) {
     const file = join(dir, `${generatorVersion}-${spec.name}.${spec.format === 'jpeg' ? 'jpg' : 'png'}`);
-    let data = await readFile(file).catch(() => undefined);
+    let data: Buffer | undefined = await readFile(file).catch(() => undefined);
     if (!data) {
-      data = await generate(spec);
-      await writeFile(`${file}.tmp`, data);
+      const fresh = await generate(spec);
+      await writeFile(`${file}.tmp`, fresh);
       await rename(`${file}.tmp`, file);
+      data = fresh;
       generated++;
     }
     photos.push({
@@ -113,12 +114,13 @@ function photoLike(width: number, height: number, seed: number) {
   const columns = Array.from({ length: channels }, () => wave(width));
   const rows = Array.from({ length: channels }, () => wave(height));
   const pixels = Buffer.allocUnsafe(width * height * channels);
+  // A clamped view rounds and clips every write to 0–255, as a sensor's ADC would.
+  const clamped = new Uint8ClampedArray(pixels.buffer, pixels.byteOffset, pixels.byteLength);
   let at = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       for (let c = 0; c < channels; c++) {
-        const value = (columns[c]?.[x] ?? 0) + (rows[c]?.[y] ?? 0) + (gaussian[random() & 0xffff] ?? 0);
-        pixels[at++] = value < 0 ? 0 : value > 255 ? 255 : value;
+        clamped[at++] = (columns[c]?.[x] ?? 0) + (rows[c]?.[y] ?? 0) + (gaussian[random() & 0xffff] ?? 0);
       }
     }
   }
