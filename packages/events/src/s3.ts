@@ -117,3 +117,73 @@ export function objectsOf(event: S3ObjectEvent): S3ObjectRef[] {
 export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replaceAll('+', ' '));
 }
+
+/** S3 notifications delivered through SQS: each record's body is an S3 event (or an SNS envelope of one). */
+export const sqsRecordsSchema = z.object({
+  Records: z
+    .array(z.object({ eventSource: z.literal('aws:sqs'), messageId: z.string(), body: z.string() }))
+    .check(z.minLength(1)),
+});
+
+/** S3 notifications delivered through SNS: each record's message is an S3 event. */
+export const snsRecordsSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        EventSource: z.literal('aws:sns'),
+        Sns: z.object({ MessageId: z.string(), Message: z.string() }),
+      }),
+    )
+    .check(z.minLength(1)),
+});
+
+/** An S3 object event, directly or inside SQS or SNS records. */
+export const s3DeliverySchema = z.union([s3ObjectEventSchema, sqsRecordsSchema, snsRecordsSchema]);
+
+export type S3Delivery = z.output<typeof s3DeliverySchema>;
+
+/** One message of a delivery: the S3 event it carries, or why it carries none we can read. */
+export type DeliveredMessage =
+  | { messageId?: string; event: S3ObjectEvent }
+  | { messageId?: string; malformed: string };
+
+/**
+ * The S3 events a delivery carries: itself, or the body of each SQS record (raw, or an SNS notification
+ * delivered to SQS), or the message of each SNS record. Each message is parsed on its own, so one
+ * malformed message is reported without losing its neighbours.
+ */
+export function messagesOf(delivery: S3Delivery): DeliveredMessage[] {
+  if ('source' in delivery || 'Event' in delivery) return [{ event: delivery }];
+  const records = delivery.Records as (
+    | { s3: unknown }
+    | { messageId: string; body: string }
+    | { Sns: { MessageId: string; Message: string } }
+  )[];
+  if (records.some((record) => 's3' in record)) return [{ event: delivery as S3ObjectEvent }];
+  return records.map((record) =>
+    'body' in record
+      ? parseMessage(record.messageId, record.body)
+      : parseMessage(
+          (record as { Sns: { MessageId: string } }).Sns.MessageId,
+          (record as { Sns: { Message: string } }).Sns.Message,
+        ),
+  );
+}
+
+function parseMessage(messageId: string, text: string): DeliveredMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { messageId, malformed: 'the message is not JSON' };
+  }
+  // SNS → SQS without raw delivery wraps the S3 event in an SNS notification.
+  const envelope = value as { Type?: unknown; Message?: unknown } | null;
+  if (envelope?.Type === 'Notification' && typeof envelope.Message === 'string') {
+    return parseMessage(messageId, envelope.Message);
+  }
+  const parsed = s3ObjectEventSchema.safeParse(value);
+  return parsed.success
+    ? { messageId, event: parsed.data }
+    : { messageId, malformed: 'not an S3 object event' };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeS3Key, objectsOf, s3ObjectEventSchema } from '../src/s3.ts';
+import { decodeS3Key, messagesOf, objectsOf, s3DeliverySchema, s3ObjectEventSchema } from '../src/s3.ts';
 
 const eventBridgeEvent = {
   version: '0',
@@ -96,5 +96,52 @@ describe('s3ObjectEventSchema and objectsOf', () => {
 
   it('decodes keys with non-ASCII characters', () => {
     expect(decodeS3Key('uploads/%C3%BCber+caf%C3%A9.jpg')).toBe('uploads/über café.jpg');
+  });
+});
+
+describe('messagesOf', () => {
+  const s3Event = JSON.stringify(notification);
+
+  it('passes an S3 event through as one message', () => {
+    expect(messagesOf(s3DeliverySchema.parse(eventBridgeEvent))).toEqual([
+      { event: expect.objectContaining({ id: eventBridgeEvent.id }) },
+    ]);
+  });
+
+  it('reads the S3 event in each SQS record, raw or wrapped by SNS, and reports a malformed one alone', () => {
+    const delivery = s3DeliverySchema.parse({
+      Records: [
+        { eventSource: 'aws:sqs', messageId: 'm1', body: s3Event },
+        {
+          eventSource: 'aws:sqs',
+          messageId: 'm2',
+          body: JSON.stringify({ Type: 'Notification', Message: s3Event }),
+        },
+        { eventSource: 'aws:sqs', messageId: 'm3', body: 'not json' },
+        { eventSource: 'aws:sqs', messageId: 'm4', body: '{"hello":"world"}' },
+      ],
+    });
+
+    const messages = messagesOf(delivery);
+
+    expect(
+      messages.map((message) => ('event' in message ? objectsOf(message.event)[0]?.key : message.malformed)),
+    ).toEqual([
+      'uploads/a b+c.jpg',
+      'uploads/a b+c.jpg',
+      'the message is not JSON',
+      'not an S3 object event',
+    ]);
+    expect(messages.map((message) => message.messageId)).toEqual(['m1', 'm2', 'm3', 'm4']);
+  });
+
+  it('reads the S3 event in each SNS record', () => {
+    const delivery = s3DeliverySchema.parse({
+      Records: [{ EventSource: 'aws:sns', Sns: { MessageId: 'n1', Message: s3Event } }],
+    });
+
+    expect(messagesOf(delivery)).toEqual([
+      { messageId: 'n1', event: expect.objectContaining({ Records: expect.any(Array) }) },
+    ]);
   });
 });
