@@ -17,6 +17,8 @@ export const s3ObjectCreatedEventBridgeSchema = z.object({
       key: z.string().check(z.minLength(1)),
       size: z.optional(z.number()),
       etag: z.optional(z.string()),
+      // moto spells it eTag, as the notification records do.
+      eTag: z.optional(z.string()),
       'version-id': z.optional(z.string()),
       sequencer: z.optional(z.string()),
     }),
@@ -93,7 +95,7 @@ export function objectsOf(event: S3ObjectEvent): S3ObjectRef[] {
         bucket: bucket.name,
         key: object.key,
         size: object.size,
-        etag: object.etag,
+        etag: object.etag ?? object.eTag,
         versionId: object['version-id'],
         sequencer: object.sequencer,
         eventId: event.id,
