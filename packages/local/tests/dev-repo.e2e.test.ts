@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, eventually, startDev } from './dev-process.ts';
@@ -115,6 +122,63 @@ describe('pnpm dev with the repo template', () => {
     ]);
     expect(dev.output()).toMatch(/ImageResizerFunction ← async:ImageUploaded {2}ok/);
     s3.destroy();
+  });
+
+  it('records an upload once and announces it once (S3 → EventBridge → upload-processor → DynamoDB + SNS)', async () => {
+    const config = {
+      endpoint: dev.stack.endpoint,
+      region: dev.stack.region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    };
+    const [s3, sns, sqs] = [new S3Client(config), new SNSClient(config), new SQSClient(config)];
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'e2e-upload-subscriber' }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: dev.stack.resources.UploadsTopic?.ref,
+        Protocol: 'sqs',
+        Endpoint: Attributes?.QueueArn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
+
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: dev.stack.resources.UploadsBucket?.ref,
+        Key: 'uploads/notes.txt',
+        Body: 'hello from the e2e test',
+        ContentType: 'text/plain',
+      }),
+    );
+
+    const table = dev.stack.resources.UploadsTable?.ref as string;
+    const items = await eventually(
+      async () => {
+        const { Items = [] } = await db.send(new ScanCommand({ TableName: table }));
+        // The image uploaded above is an upload too: look at this one's versions only.
+        const versions = Items.filter(
+          (item) => item.key?.S === 'uploads/notes.txt' && item.version?.S !== 'latest' && item.notifiedAt,
+        );
+        return versions.length > 0 ? versions : undefined;
+      },
+      30_000,
+      'the recorded upload',
+    );
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      objectId: { S: `s3://${dev.stack.resources.UploadsBucket?.ref}/uploads/notes.txt` },
+      size: { N: '23' },
+    });
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
+    );
+    expect(Messages).toHaveLength(1);
+    expect(JSON.parse(Messages[0]?.Body ?? '{}')).toMatchObject({
+      upload: { key: 'uploads/notes.txt', textPreview: 'hello from the e2e test' },
+    });
+    for (const client of [s3, sns, sqs]) client.destroy();
   });
 
   it('stops on SIGTERM without leaving moto or the stack file behind', async () => {
