@@ -510,6 +510,8 @@ Resources:
     expect(repo.unsupported).toEqual([
       'Resources.UploadsBucket.BucketEncryption (no local effect)',
       'Resources.UploadsBucket.PublicAccessBlockConfiguration (no local effect)',
+      'Resources.UploadsTable.PointInTimeRecoverySpecification (no local effect)',
+      'Resources.UploadsTable.SSESpecification (no local effect)',
       'Resources.UsersTable.DeletionProtectionEnabled (no local effect)',
       'Resources.UsersTable.PointInTimeRecoverySpecification (no local effect)',
       'Resources.UsersTable.SSESpecification (no local effect)',
@@ -523,6 +525,11 @@ Resources:
         kind: 'eventbridge',
         functionId: 'ImageResizerFunction',
         eventName: 'ImageUploaded',
+      }),
+      expect.objectContaining({
+        kind: 'eventbridge',
+        functionId: 'UploadProcessorFunction',
+        eventName: 'ObjectUploaded',
       }),
     ]);
   });

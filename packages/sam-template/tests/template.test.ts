@@ -87,7 +87,17 @@ const stackBase = {
       String((definition as { Default?: unknown }).Default ?? name),
     ]),
   ),
-  physicalIds: Object.fromEntries(Object.keys(template.Resources).map((logicalId) => [logicalId, logicalId])),
+  // What `!Ref` returns differs by type: a topic's ARN, a queue's URL, otherwise a name.
+  physicalIds: Object.fromEntries(
+    Object.entries(template.Resources).map(([logicalId, resource]) => [
+      logicalId,
+      resource.Type === 'AWS::SNS::Topic'
+        ? `arn:aws:sns:us-east-1:123456789012:${logicalId}`
+        : resource.Type === 'AWS::SQS::Queue'
+          ? `https://sqs.us-east-1.amazonaws.com/123456789012/${logicalId}`
+          : logicalId,
+    ]),
+  ),
 };
 const stack: LocalStack = {
   ...stackBase,
