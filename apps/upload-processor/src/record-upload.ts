@@ -83,8 +83,6 @@ export async function recordUpload(object: S3ObjectRef, deps: Dependencies): Pro
     new GetCommand({ TableName: tableName, Key: { objectId, version }, ConsistentRead: true }),
   );
   let record = existing.Item as UploadRecord | undefined;
-  if (record?.notifiedAt) return { status: 'duplicate', record };
-
   let created = false;
   if (!record) {
     const read = await readVersion(object, versionId, deps);
@@ -103,16 +101,21 @@ export async function recordUpload(object: S3ObjectRef, deps: Dependencies): Pro
     };
     created = await putOnce(db, tableName, record);
     if (!created) {
-      // A concurrent delivery of the same version won the race: continue from its record.
-      record = (
+      // A concurrent delivery of this version created the item first: announcing it is that
+      // delivery's job (a failure there is retried by Lambda), so this one stops here.
+      const winner = (
         await db.send(
           new GetCommand({ TableName: tableName, Key: { objectId, version }, ConsistentRead: true }),
         )
       ).Item as UploadRecord;
-      if (record.notifiedAt) return { status: 'duplicate', record };
+      await moveLatest(db, tableName, winner, object.sequencer);
+      return { status: 'duplicate', record: winner };
     }
-    await moveLatest(db, tableName, record);
   }
+  // On every path, with this event's sequencer: a retry after a failed update needs it, and so does a
+  // re-upload of earlier bytes to an unversioned bucket (same ETag, so the same item). It only moves forward.
+  await moveLatest(db, tableName, record, object.sequencer);
+  if (record.notifiedAt) return { status: 'duplicate', record };
 
   const messageId = await announce(deps, record);
   const notifiedAt = (deps.now?.() ?? new Date()).toISOString();
@@ -207,8 +210,10 @@ async function moveLatest(
   db: DynamoDBDocumentClient,
   tableName: string,
   record: UploadRecord,
+  eventSequencer: string | undefined,
 ): Promise<void> {
-  if (!record.sequencer) return;
+  const sequencer = eventSequencer ?? record.sequencer;
+  if (!sequencer) return;
   try {
     await db.send(
       new UpdateCommand({
@@ -220,7 +225,7 @@ async function moveLatest(
         ExpressionAttributeNames: { '#sequencer': 'sequencer', '#size': 'size' },
         ExpressionAttributeValues: {
           ':version': record.version,
-          ':sequencer': comparableSequencer(record.sequencer),
+          ':sequencer': comparableSequencer(sequencer),
           ':size': record.size,
           ':sha256': record.sha256,
         },
@@ -232,9 +237,9 @@ async function moveLatest(
   }
 }
 
-/** S3 sequencers are hex strings of varying length: compare them left-padded to one length. */
+/** S3 sequencers are hex strings of varying length: S3 says to right-pad the shorter with zeros, then compare. */
 export function comparableSequencer(sequencer: string): string {
-  return sequencer.toUpperCase().padStart(32, '0');
+  return sequencer.toUpperCase().padEnd(32, '0');
 }
 
 async function announce({ sns, topicArn }: Dependencies, record: UploadRecord): Promise<string> {

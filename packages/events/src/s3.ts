@@ -103,7 +103,8 @@ export function objectsOf(event: S3ObjectEvent): S3ObjectRef[] {
       },
     ];
   }
-  return event.Records.map((record) => ({
+  // Removals, restores, tagging … share the notification shape: only object-created records are ours.
+  return event.Records.filter((record) => record.eventName.startsWith('ObjectCreated:')).map((record) => ({
     bucket: record.s3.bucket.name,
     key: decodeS3Key(record.s3.object.key),
     size: record.s3.object.size,

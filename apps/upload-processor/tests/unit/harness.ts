@@ -1,0 +1,109 @@
+import { Readable } from 'node:stream';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { createLogger } from '@repo/logging/logger';
+import { lambdaContext } from '@repo/testing/lambda-context';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createHandler } from '../../src/handler.ts';
+import type { RecordOutcome, RecordSettings, UploadRecord } from '../../src/record-upload.ts';
+
+// One stub per client class: every instance the handler holds goes through them.
+export const s3 = mockClient(S3Client);
+export const db = mockClient(DynamoDBDocumentClient);
+export const sns = mockClient(SNSClient);
+
+export const tableName = 'uploads-unit';
+export const topicArn = 'arn:aws:sns:us-east-1:123456789012:uploads-unit';
+export const processedAt = '2026-11-27T10:15:44.000Z';
+
+export const defaultSettings: RecordSettings = {
+  inputPrefix: 'uploads/',
+  maxObjectBytes: 1024 * 1024,
+  previewBytes: 1024,
+};
+
+/** The handler as module scope builds it, with stubbed clients, a silent logger and a fixed clock. */
+export function buildHandler(settings: Partial<RecordSettings> = {}) {
+  const region = 'us-east-1';
+  return createHandler({
+    logger: createLogger({ serviceName: 'upload-processor', logLevel: 'SILENT' }),
+    s3: new S3Client({ region }),
+    db: DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
+    sns: new SNSClient({ region }),
+    tableName,
+    topicArn,
+    settings: { ...defaultSettings, ...settings },
+    now: () => new Date(processedAt),
+  });
+}
+
+type Handler = ReturnType<typeof buildHandler>;
+
+/** Invokes for events that are not SQS batches (their result is the outcomes). */
+export const invoke = (handler: Handler, event: unknown) =>
+  handler(event as never, lambdaContext()) as Promise<RecordOutcome[]>;
+
+/** Invokes with an SQS batch (its result is the batch response). */
+export const invokeBatch = (handler: Handler, event: unknown) =>
+  handler(event as never, lambdaContext()) as Promise<SQSBatchResponse>;
+
+/**
+ * The happy path: no item yet, writes and publishes succeed, and every GetObject streams `bytes` (a
+ * fresh stream each time) with `contentType` and, unless told otherwise, its Content-Length.
+ */
+export function givenObject(
+  bytes: Uint8Array | string,
+  {
+    contentType = 'text/plain',
+    contentLength = true,
+  }: { contentType?: string; contentLength?: boolean } = {},
+) {
+  const body = Buffer.from(bytes);
+  s3.on(GetObjectCommand).callsFake(() => ({
+    Body: Readable.from([body]),
+    ContentLength: contentLength ? body.length : undefined,
+    ContentType: contentType,
+  }));
+  db.on(GetCommand).resolves({});
+  db.on(PutCommand).resolves({});
+  db.on(UpdateCommand).resolves({});
+  sns.on(PublishCommand).resolves({ MessageId: 'msg-0001' });
+}
+
+export const getObjectInputs = () => s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input);
+
+/** The items written with PutItem, in order. */
+export const putItems = () =>
+  db.commandCalls(PutCommand).map((call) => call.args[0].input.Item as UploadRecord);
+
+export const putInputs = () => db.commandCalls(PutCommand).map((call) => call.args[0].input);
+
+const updates = () => db.commandCalls(UpdateCommand).map((call) => call.args[0].input as UpdateCommandInput);
+
+/** UpdateItem calls on an object's `latest` item. */
+export const latestUpdates = () => updates().filter((input) => input.Key?.version === 'latest');
+
+/** UpdateItem calls that mark a version item as announced. */
+export const marks = () => updates().filter((input) => input.Key?.version !== 'latest');
+
+export const publishInputs = (): PublishCommandInput[] =>
+  sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+
+/** Every call to any AWS client. */
+export const allCalls = () => [...s3.calls(), ...db.calls(), ...sns.calls()];
+
+/** Clears behaviours and history of every stub. */
+export function resetAws() {
+  s3.reset();
+  db.reset();
+  sns.reset();
+}

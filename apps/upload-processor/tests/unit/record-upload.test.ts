@@ -1,0 +1,525 @@
+import {
+  ConditionalCheckFailedException,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { InternalErrorException, PublishCommand } from '@aws-sdk/client-sns';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { comparableSequencer, subjectFor, type UploadRecord } from '../../src/record-upload.ts';
+import { bucket, notification, objectCreated } from '../events.ts';
+import { jpeg, noise, pdf, png, sha256 } from '../files.ts';
+import {
+  buildHandler,
+  db,
+  getObjectInputs,
+  givenObject,
+  invoke,
+  latestUpdates,
+  marks,
+  processedAt,
+  publishInputs,
+  putInputs,
+  putItems,
+  resetAws,
+  s3,
+  sns,
+  tableName,
+  topicArn,
+} from './harness.ts';
+
+const handler = buildHandler();
+const key = 'uploads/2026/report.txt';
+const objectId = `s3://${bucket}/${key}`;
+const text = 'Quarterly numbers: up 12 %.\n';
+
+beforeEach(() => {
+  resetAws();
+});
+
+const throttled = () =>
+  new ProvisionedThroughputExceededException({
+    message: 'Rate of requests exceeds the allowed throughput',
+    $metadata: {},
+  });
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+/** The item as the first delivery wrote it, before its notification went out. */
+async function firstWrite(event: unknown): Promise<UploadRecord> {
+  givenObject(text);
+  sns.on(PublishCommand).rejects(new InternalErrorException({ message: 'Internal error', $metadata: {} }));
+  await expect(invoke(handler, event)).rejects.toThrow('Internal error');
+  const [item] = putItems();
+  if (!item) throw new Error('the first delivery wrote no item');
+  return item;
+}
+
+describe('recordUpload: the item', () => {
+  it('keys a versioned object by s3://bucket/key and its version id, and reads exactly that version', async () => {
+    givenObject(text, { contentType: 'text/plain' });
+
+    await invoke(handler, objectCreated(key, { versionId: 'Xc2Tq6Vf.3rYb9oMwP1b8H6aE9x0kWzq', size: 28 }));
+
+    expect(getObjectInputs()).toEqual([
+      { Bucket: bucket, Key: key, VersionId: 'Xc2Tq6Vf.3rYb9oMwP1b8H6aE9x0kWzq', IfMatch: undefined },
+    ]);
+    expect(putItems()).toEqual([
+      expect.objectContaining({
+        objectId,
+        version: 'Xc2Tq6Vf.3rYb9oMwP1b8H6aE9x0kWzq',
+        versionId: 'Xc2Tq6Vf.3rYb9oMwP1b8H6aE9x0kWzq',
+        bucket,
+        key,
+      }),
+    ]);
+  });
+
+  it.each([
+    ['absent', undefined],
+    ["'null' (unversioned bucket)", 'null'],
+  ])(
+    'uses the ETag as the version when the version id is %s, and reads only those bytes',
+    async (_, versionId) => {
+      givenObject(text);
+
+      await invoke(handler, objectCreated(key, { versionId, etag: '9b2cf535f27731c974343645a3985328' }));
+
+      expect(getObjectInputs()).toEqual([
+        { Bucket: bucket, Key: key, VersionId: undefined, IfMatch: '"9b2cf535f27731c974343645a3985328"' },
+      ]);
+      const [item] = putItems();
+      expect(item?.version).toBe('9b2cf535f27731c974343645a3985328');
+      expect(item?.versionId).toBeUndefined();
+    },
+  );
+
+  it('writes size, SHA-256 of the bytes, both content types, preview and event fields, conditionally', async () => {
+    givenObject(text, { contentType: 'text/csv' });
+
+    await invoke(
+      handler,
+      objectCreated(key, {
+        size: 28,
+        etag: '9b2cf535f27731c974343645a3985328',
+        sequencer: '0062E99A88DC407460',
+      }),
+    );
+
+    expect(putInputs()).toEqual([
+      {
+        TableName: tableName,
+        ConditionExpression: 'attribute_not_exists(objectId)',
+        Item: {
+          objectId,
+          version: '9b2cf535f27731c974343645a3985328',
+          bucket,
+          key,
+          etag: '9b2cf535f27731c974343645a3985328',
+          versionId: undefined,
+          sequencer: '0062E99A88DC407460',
+          size: Buffer.byteLength(text),
+          sha256: sha256(text),
+          detectedContentType: 'text/plain; charset=utf-8',
+          s3ContentType: 'text/csv',
+          textPreview: text,
+          previewTruncated: false,
+          processedAt,
+        },
+      },
+    ]);
+  });
+
+  it.each([
+    ['a PNG named .txt', 'uploads/pixel.txt', png, 'image/png'],
+    ['a JPEG named .png', 'uploads/photo.png', jpeg, 'image/jpeg'],
+    ['a PDF named .txt', 'uploads/invoice.txt', pdf, 'application/pdf'],
+    ['random bytes named .txt', 'uploads/noise.txt', noise(4_096), 'application/octet-stream'],
+  ])(
+    'detects the type of %s from its bytes, keeps the S3 Content-Type beside it, and has no preview',
+    async (_, name, bytes, type) => {
+      givenObject(bytes, { contentType: 'text/plain' });
+
+      await invoke(handler, objectCreated(name, { size: bytes.length }));
+
+      const [item] = putItems();
+      expect(item).toMatchObject({
+        detectedContentType: type,
+        s3ContentType: 'text/plain',
+        size: bytes.length,
+        sha256: sha256(bytes),
+      });
+      expect(item?.textPreview).toBeUndefined();
+      expect(item?.previewTruncated).toBeUndefined();
+    },
+  );
+
+  it('cuts the preview of a text above TEXT_PREVIEW_BYTES at the limit, on a character boundary', async () => {
+    const small = buildHandler({ previewBytes: 16 });
+    // 14 ASCII bytes, then a 4-byte emoji across the 16-byte limit, then 2-byte characters.
+    const content = `Grüße, Welt${'😀'}ééééé`;
+    expect(Buffer.byteLength('Grüße, Welt')).toBe(13);
+    givenObject(content);
+
+    await invoke(small, objectCreated(key));
+
+    expect(putItems()[0]).toMatchObject({
+      detectedContentType: 'text/plain; charset=utf-8',
+      textPreview: 'Grüße, Welt',
+      previewTruncated: true,
+      size: Buffer.byteLength(content),
+      sha256: sha256(content),
+    });
+  });
+
+  it('keeps a preview ending exactly at the limit whole', async () => {
+    const small = buildHandler({ previewBytes: 17 });
+    const content = `Grüße, Welt${'😀'}ééééé`;
+    givenObject(content);
+
+    await invoke(small, objectCreated(key));
+
+    expect(putItems()[0]).toMatchObject({ textPreview: 'Grüße, Welt😀', previewTruncated: true });
+  });
+
+  it('records a zero-byte file: size 0 and the SHA-256 of nothing', async () => {
+    givenObject(Buffer.alloc(0));
+
+    const outcomes = await invoke(
+      handler,
+      objectCreated('uploads/empty.txt', { size: 0, etag: 'd41d8cd98f00b204e9800998ecf8427e' }),
+    );
+
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'recorded' })]);
+    expect(putItems()).toEqual([
+      expect.objectContaining({
+        objectId: `s3://${bucket}/uploads/empty.txt`,
+        size: 0,
+        sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      }),
+    ]);
+    expect(publishInputs()).toHaveLength(1);
+  });
+});
+
+describe('recordUpload: exactly once', () => {
+  it('writes, then moves latest, then publishes, then marks the item with the message id', async () => {
+    givenObject(text);
+    const journal: string[] = [];
+    db.on(PutCommand).callsFake(() => {
+      journal.push('put');
+      return {};
+    });
+    db.on(UpdateCommand).callsFake((input) => {
+      journal.push(input.Key.version === 'latest' ? 'latest' : 'mark');
+      return {};
+    });
+    sns.on(PublishCommand).callsFake(() => {
+      journal.push('publish');
+      return { MessageId: 'msg-0001' };
+    });
+
+    const [outcome] = await invoke(handler, objectCreated(key));
+
+    expect(journal).toEqual(['put', 'latest', 'publish', 'mark']);
+    expect(marks()).toEqual([
+      {
+        TableName: tableName,
+        Key: { objectId, version: '5eb63bbbe01eeed093cb22bb8f5acdc3' },
+        UpdateExpression: 'SET notifiedAt = :at, messageId = :id',
+        ConditionExpression: 'attribute_exists(objectId)',
+        ExpressionAttributeValues: { ':at': processedAt, ':id': 'msg-0001' },
+      },
+    ]);
+    expect(outcome).toMatchObject({
+      status: 'recorded',
+      messageId: 'msg-0001',
+      record: { notifiedAt: processedAt, messageId: 'msg-0001' },
+    });
+  });
+
+  it('reads the version item consistently', async () => {
+    givenObject(text);
+
+    await invoke(handler, objectCreated(key));
+
+    expect(db.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: tableName,
+      Key: { objectId, version: '5eb63bbbe01eeed093cb22bb8f5acdc3' },
+      ConsistentRead: true,
+    });
+  });
+
+  it('does nothing for a duplicate delivery whose notification already went out', async () => {
+    givenObject(text);
+    const announced = { objectId, version: '5eb63bbbe01eeed093cb22bb8f5acdc3', notifiedAt: processedAt };
+    db.on(GetCommand).resolves({ Item: announced });
+
+    const outcomes = await invoke(handler, objectCreated(key));
+
+    expect(outcomes).toEqual([{ status: 'duplicate', record: announced }]);
+    expect(s3.calls()).toHaveLength(0);
+    expect(db.commandCalls(PutCommand)).toHaveLength(0);
+    expect(marks()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it('moves latest back to an unversioned version whose bytes are uploaded again (same ETag, newer sequencer)', async () => {
+    // With the ETag as the version, re-uploading earlier bytes (A, B, then A again) finds A's announced
+    // item: a duplicate, but `latest` must still move to A, which the object now holds.
+    givenObject(text);
+    const recordedEarlier = {
+      objectId,
+      version: '5eb63bbbe01eeed093cb22bb8f5acdc3',
+      size: 11,
+      sha256: sha256('hello world'),
+      sequencer: '0062E99A88DC407460',
+      notifiedAt: processedAt,
+    };
+    db.on(GetCommand).resolves({ Item: recordedEarlier });
+
+    await invoke(
+      handler,
+      objectCreated(key, { etag: recordedEarlier.version, sequencer: '0062E99A88DC407490' }),
+    );
+
+    expect(latestUpdates()).toEqual([
+      expect.objectContaining({
+        Key: { objectId, version: 'latest' },
+        ConditionExpression: 'attribute_not_exists(#sequencer) OR #sequencer < :sequencer',
+        ExpressionAttributeValues: expect.objectContaining({
+          ':version': recordedEarlier.version,
+          ':sequencer': comparableSequencer('0062E99A88DC407490'),
+        }),
+      }),
+    ]);
+    expect(db.commandCalls(PutCommand)).toHaveLength(0);
+    expect(publishInputs()).toHaveLength(0);
+  });
+
+  it('after a failed publish, the retry publishes once and marks, without reading or writing again', async () => {
+    const event = objectCreated(key);
+    const written = await firstWrite(event);
+    expect(marks()).toHaveLength(0);
+    resetAws();
+    givenObject(text);
+    db.on(GetCommand).resolves({ Item: written });
+
+    const outcomes = await invoke(handler, event);
+
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'announced', messageId: 'msg-0001' })]);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(db.commandCalls(PutCommand)).toHaveLength(0);
+    expect(publishInputs()).toHaveLength(1);
+    expect(JSON.parse(publishInputs()[0]?.Message ?? '{}').upload).toEqual(written);
+    expect(marks()).toEqual([
+      expect.objectContaining({ ExpressionAttributeValues: { ':at': processedAt, ':id': 'msg-0001' } }),
+    ]);
+  });
+
+  it('after the latest update failed, the retry still moves latest to this version', async () => {
+    const event = objectCreated(key, { sequencer: '0062E99A88DC4074FF' });
+    givenObject(text);
+    db.on(UpdateCommand, { Key: { objectId, version: 'latest' } }).rejectsOnce(throttled());
+    await expect(invoke(handler, event)).rejects.toThrow(ProvisionedThroughputExceededException);
+    const [written] = putItems();
+    expect(publishInputs()).toHaveLength(0);
+    db.resetHistory();
+    s3.resetHistory();
+    sns.resetHistory();
+    db.on(GetCommand).resolves({ Item: written });
+    // resetHistory restarts the call count that rejectsOnce keys on: the update now succeeds.
+    db.on(UpdateCommand, { Key: { objectId, version: 'latest' } }).resolves({});
+
+    await invoke(handler, event);
+
+    expect(latestUpdates()).toEqual([
+      expect.objectContaining({
+        Key: { objectId, version: 'latest' },
+        ExpressionAttributeValues: expect.objectContaining({ ':version': written?.version }),
+      }),
+    ]);
+    expect(publishInputs()).toHaveLength(1);
+  });
+
+  it('when a concurrent delivery wrote the item first, stops there: announcing is that delivery’s job', async () => {
+    givenObject(text);
+    const winner = {
+      objectId,
+      version: '5eb63bbbe01eeed093cb22bb8f5acdc3',
+      bucket,
+      key,
+      size: 11,
+      sha256: sha256('hello world'),
+      detectedContentType: 'text/plain; charset=utf-8',
+      sequencer: '0062E99A88DC407460',
+      processedAt: '2026-11-27T10:15:43.500Z',
+    };
+    db.on(GetCommand).resolvesOnce({}).resolves({ Item: winner });
+    db.on(PutCommand).rejects(conditionFailed());
+
+    const outcomes = await invoke(handler, objectCreated(key));
+
+    expect(outcomes).toEqual([{ status: 'duplicate', record: winner }]);
+    expect(db.commandCalls(GetCommand)).toHaveLength(2);
+    expect(db.commandCalls(PutCommand)).toHaveLength(1);
+    expect(publishInputs()).toHaveLength(0);
+    expect(latestUpdates()).toHaveLength(1);
+    expect(marks()).toHaveLength(0);
+  });
+
+  it('when a concurrent delivery already announced the item, does not announce it again', async () => {
+    givenObject(text);
+    const winner = { objectId, version: '5eb63bbbe01eeed093cb22bb8f5acdc3', notifiedAt: processedAt };
+    db.on(GetCommand).resolvesOnce({}).resolves({ Item: winner });
+    db.on(PutCommand).rejects(conditionFailed());
+
+    const outcomes = await invoke(handler, objectCreated(key));
+
+    expect(outcomes).toEqual([{ status: 'duplicate', record: winner }]);
+    expect(publishInputs()).toHaveLength(0);
+    expect(marks()).toHaveLength(0);
+  });
+
+  it('moves latest only to a newer sequencer: an older version delivered late is still recorded and announced', async () => {
+    givenObject(text);
+    const newer = objectCreated(key, { versionId: 'v2', sequencer: '0062E99A88DC407470' });
+    const older = objectCreated(key, { versionId: 'v1', sequencer: '0062E99A88DC407460' });
+    db.on(UpdateCommand, { Key: { objectId, version: 'latest' } })
+      .resolvesOnce({})
+      .rejects(conditionFailed());
+
+    const [first] = await invoke(handler, newer);
+    const [second] = await invoke(handler, older);
+
+    expect(first).toMatchObject({ status: 'recorded', record: { version: 'v2' } });
+    expect(second).toMatchObject({ status: 'recorded', record: { version: 'v1' } });
+    expect(putItems().map((item) => item.version)).toEqual(['v2', 'v1']);
+    expect(publishInputs()).toHaveLength(2);
+    const [toNewer, toOlder] = latestUpdates();
+    for (const update of [toNewer, toOlder]) {
+      expect(update).toMatchObject({
+        Key: { objectId, version: 'latest' },
+        ConditionExpression: 'attribute_not_exists(#sequencer) OR #sequencer < :sequencer',
+        ExpressionAttributeNames: { '#sequencer': 'sequencer', '#size': 'size' },
+      });
+    }
+    expect(toNewer?.ExpressionAttributeValues).toMatchObject({
+      ':version': 'v2',
+      ':size': Buffer.byteLength(text),
+      ':sha256': sha256(text),
+    });
+    expect(toOlder?.ExpressionAttributeValues?.[':version']).toBe('v1');
+    // The condition compares the stored value with this one: the newer must be the greater string.
+    expect(
+      String(toNewer?.ExpressionAttributeValues?.[':sequencer']) >
+        String(toOlder?.ExpressionAttributeValues?.[':sequencer']),
+    ).toBe(true);
+  });
+
+  it('throws a latest-update fault other than the condition, before announcing', async () => {
+    givenObject(text);
+    db.on(UpdateCommand, { Key: { objectId, version: 'latest' } }).rejects(throttled());
+
+    await expect(invoke(handler, objectCreated(key))).rejects.toThrow(ProvisionedThroughputExceededException);
+    expect(publishInputs()).toHaveLength(0);
+  });
+
+  it('leaves latest alone for an event without a sequencer', async () => {
+    givenObject(text);
+    const event = objectCreated(key);
+    delete (event.detail.object as { sequencer?: string }).sequencer;
+
+    await invoke(handler, event);
+
+    expect(putItems()).toHaveLength(1);
+    expect(latestUpdates()).toHaveLength(0);
+  });
+});
+
+describe('comparableSequencer', () => {
+  it('orders sequencers of the same length as their hex values', () => {
+    expect(comparableSequencer('0062E99A88DC407470') > comparableSequencer('0062E99A88DC407460')).toBe(true);
+    expect(comparableSequencer('0062e99a88dc4074a0') > comparableSequencer('0062E99A88DC407490')).toBe(true);
+  });
+
+  it('orders sequencers of different lengths as S3 documents it: right-pad the shorter with zeros', () => {
+    // The S3 user guide (event message structure): "The sequencers can be of different lengths. So, to
+    // compare these values, first right pad the shorter value with zeros, and then do a lexicographical
+    // comparison."
+    const later = '0062E99A88DC407470';
+    const earlier = '0062E99A88DC40746FFF';
+
+    expect(comparableSequencer(later) > comparableSequencer(earlier)).toBe(true);
+  });
+});
+
+describe('recordUpload: the SNS notification', () => {
+  it('publishes the record to the topic with content type, size and bucket attributes', async () => {
+    givenObject(text, { contentType: 'text/csv' });
+
+    await invoke(handler, objectCreated(key));
+
+    const [input] = publishInputs();
+    expect(input).toMatchObject({
+      TopicArn: topicArn,
+      Subject: `Upload recorded: ${key}`,
+      MessageAttributes: {
+        contentType: { DataType: 'String', StringValue: 'text/plain; charset=utf-8' },
+        s3ContentType: { DataType: 'String', StringValue: 'text/csv' },
+        size: { DataType: 'Number', StringValue: String(Buffer.byteLength(text)) },
+        bucket: { DataType: 'String', StringValue: bucket },
+      },
+    });
+    expect(JSON.parse(input?.Message ?? '{}')).toEqual({ type: 'UploadRecorded', upload: putItems()[0] });
+  });
+
+  it.each([
+    ['a unicode key', 'uploads/Ünïcödé/報告書 😀.txt'],
+    ['a 1,024-byte key', `uploads/${'ü'.repeat(508)}`],
+    ['a key with a line break', 'uploads/two\nlines.txt'],
+  ])('keeps the subject to at most 100 printable ASCII characters for %s', async (_, name) => {
+    givenObject(text);
+
+    await invoke(handler, notification(encodeURIComponent(name).replaceAll('%2F', '/')));
+
+    const subject = publishInputs()[0]?.Subject ?? '';
+    expect(subject).toMatch(/^Upload recorded: uploads\//);
+    expect(subject).toMatch(/^[\x20-\x7e]{1,100}$/);
+  });
+
+  it('subjectFor keeps a short ASCII key whole and marks a cut one', () => {
+    expect(subjectFor('uploads/a.txt')).toBe('Upload recorded: uploads/a.txt');
+    const cut = subjectFor(`uploads/${'a'.repeat(200)}`);
+    expect(cut).toHaveLength(100);
+    expect(cut.endsWith('~')).toBe(true);
+  });
+
+  it('keeps a 64 KB preview of 4-byte characters in the message (under 256 KB)', async () => {
+    const wide = buildHandler({ previewBytes: 64 * 1024 });
+    givenObject('𝄞'.repeat(20_000));
+
+    await invoke(wide, objectCreated(key));
+
+    const message = JSON.parse(publishInputs()[0]?.Message ?? '{}');
+    expect(Buffer.byteLength(message.upload.textPreview)).toBe(64 * 1024);
+    expect(message.upload.previewOmitted).toBeUndefined();
+  });
+
+  it('omits the preview from a message that would exceed 256 KB, and keeps it in the item', async () => {
+    // The largest preview the config allows (64 KB) of control characters, which JSON writes as
+    // \u0001 (6 bytes each): ~384 KB, over SNS's 256 KB for message and attributes.
+    const wide = buildHandler({ previewBytes: 64 * 1024 });
+    givenObject('\u0001'.repeat(70_000));
+
+    await invoke(wide, objectCreated(key));
+
+    const [input] = publishInputs();
+    const message = JSON.parse(input?.Message ?? '{}');
+    const attributeBytes = Buffer.byteLength(JSON.stringify(input?.MessageAttributes));
+    expect(Buffer.byteLength(input?.Message ?? '') + attributeBytes).toBeLessThanOrEqual(256 * 1024);
+    expect(message.upload).toMatchObject({ previewOmitted: true, sha256: sha256('\u0001'.repeat(70_000)) });
+    expect(message.upload.textPreview).toBeUndefined();
+    expect(putItems()[0]?.textPreview).toHaveLength(64 * 1024);
+  });
+});
