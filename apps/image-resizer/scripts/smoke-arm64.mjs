@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { nodeArm64Path } from '@repo/node-arm64/node-path';
 import sharp from 'sharp';
-import { elfMachine, elfMachines } from './install-sharp.mjs';
+import { elfMachine, elfMachines } from '../../../packages/bundler/bin/install-sharp.mjs';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sysroot = '/usr/aarch64-linux-gnu';

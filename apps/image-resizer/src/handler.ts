@@ -6,12 +6,12 @@ import middy from '@middy/core';
 import { createS3Client } from '@repo/aws/s3';
 import { objectsOf, type S3ObjectEvent, s3ObjectEventSchema } from '@repo/events/s3';
 import { configureSharp } from '@repo/image/resize-image';
+import { type ResizeOutcome, type ResizeSettings, resizeUpload } from '@repo/image-jobs/resize-upload';
 import { s3EventId } from '@repo/logging/correlation';
 import { createLogger } from '@repo/logging/logger';
 import { withLogging } from '@repo/logging/middleware';
 import type { Context } from 'aws-lambda';
 import { readConfig } from './config.ts';
-import { type ResizeOutcome, type ResizeSettings, resizeUpload } from './resize-upload.ts';
 
 export interface Dependencies {
   s3: S3Client;

@@ -7,13 +7,13 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { defaultSizes } from '@repo/image/resize-image';
+import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
 import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../src/handler.ts';
-import type { ResizeSettings } from '../../src/resize-upload.ts';
 import { photo } from '../images.ts';
 import { notification, objectCreated } from './events.ts';
 

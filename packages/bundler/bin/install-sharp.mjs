@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Installs sharp into a Lambda artifact for ONE platform: node scripts/install-sharp.mjs --cpu arm64 <dir>.
+// Installs sharp into a Lambda artifact for ONE platform:
+//   node packages/bundler/bin/install-sharp.mjs --app <app dir> --cpu arm64 <artifacts dir>
 //
 // It copies the packages pnpm already installed (pnpm-workspace.yaml supportedArchitectures fetches the
 // linux arm64 and x64 binaries) instead of running `npm install --cpu=…`: the versions are the ones in
@@ -19,8 +20,6 @@ import {
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** ELF e_machine values of the CPUs Lambda offers (Node's names). */
 export const elfMachines = { arm64: 0xb7, x64: 0x3e };
@@ -126,7 +125,7 @@ export function assertOnlyCpu(dir, cpu) {
   return natives;
 }
 
-function installSharp(artifactsDir, cpu) {
+function installSharp(appDir, artifactsDir, cpu) {
   const wanted = readManifest(appDir).dependencies?.sharp;
   const sharpLink = join(appDir, 'node_modules', 'sharp');
   if (!existsSync(sharpLink)) throw new InstallSharpError(`${sharpLink} is missing: run pnpm install`);
@@ -159,13 +158,13 @@ function installSharp(artifactsDir, cpu) {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
     const { values, positionals } = parseArgs({
-      options: { cpu: { type: 'string' } },
+      options: { cpu: { type: 'string' }, app: { type: 'string' } },
       allowPositionals: true,
     });
-    if (!(values.cpu in elfMachines) || positionals.length !== 1) {
-      throw new InstallSharpError('usage: install-sharp.mjs --cpu arm64|x64 <artifacts-dir>');
+    if (!(values.cpu in elfMachines) || !values.app || positionals.length !== 1) {
+      throw new InstallSharpError('usage: install-sharp.mjs --app <app-dir> --cpu arm64|x64 <artifacts-dir>');
     }
-    const packages = installSharp(resolve(positionals[0]), values.cpu);
+    const packages = installSharp(resolve(values.app), resolve(positionals[0]), values.cpu);
     const list = [...packages].map(([name, { version }]) => `${name}@${version}`).join(', ');
     console.log(`sharp for linux-${values.cpu} (glibc): ${list}`);
   } catch (error) {

@@ -1,0 +1,127 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Client } from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import { createS3Client } from '@repo/aws/s3';
+import { configureSharp } from '@repo/image/resize-image';
+import { type ResizeSettings, resizeUpload } from '@repo/image-jobs/resize-upload';
+import { createLogger } from '@repo/logging/logger';
+import { withLogging } from '@repo/logging/middleware';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import pLimit from 'p-limit';
+import { concurrencyFor } from './concurrency.ts';
+import { readConfig } from './config.ts';
+import { parseMessage, sizesFor } from './jobs.ts';
+
+export interface Dependencies {
+  s3: S3Client;
+  logger: Logger;
+  settings: ResizeSettings;
+  defaultBucket: string;
+  /** Jobs in progress at once. */
+  concurrency: number;
+}
+
+/** A message that can never succeed (malformed, not an image, gone): reported, so SQS's redrive moves it to the DLQ. */
+export class PermanentJobError extends Error {
+  override readonly name = 'PermanentJobError';
+}
+
+/** Not enough time left to start the job: reported, so SQS delivers it again (not a fault of the message). */
+export class NoTimeLeftError extends Error {
+  override readonly name = 'NoTimeLeftError';
+}
+
+/**
+ * Builds the batch-worker handler: each SQS message is one resize job (or an S3 notification), processed
+ * by Powertools' BatchProcessor with at most `concurrency` jobs at once. The response lists exactly the
+ * failed messages; an all-failed batch is reported the same way (not thrown), so SQS redelivers them
+ * and its redrive policy, not an invocation error, decides when a poison message reaches the DLQ.
+ */
+export function createHandler({ s3, logger, settings, defaultBucket, concurrency }: Dependencies) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const limit = pLimit(concurrency);
+
+  const processRecord = async (record: SQSRecord, context: Context): Promise<void> => {
+    const parsed = parseMessage(record.body, defaultBucket);
+    if ('malformed' in parsed) {
+      logger.error('Malformed message (permanent)', {
+        messageId: record.messageId,
+        reason: parsed.malformed,
+      });
+      throw new PermanentJobError(parsed.malformed);
+    }
+    for (const { object, sizes, format } of parsed.objects) {
+      const chosen = sizesFor(settings.sizes, sizes);
+      if (!chosen) {
+        logger.error('Unknown size requested (permanent)', { messageId: record.messageId, sizes });
+        throw new PermanentJobError(`unknown size in ${JSON.stringify(sizes)}`);
+      }
+      const left = context.getRemainingTimeInMillis();
+      if (left < settings.minRemainingMs) {
+        throw new NoTimeLeftError(
+          `${left} ms left, ${settings.minRemainingMs} ms needed: left for redelivery`,
+        );
+      }
+      const outcome = await resizeUpload(object, {
+        s3,
+        settings: { ...settings, sizes: chosen, format: format ?? settings.format },
+        remainingMs: () => context.getRemainingTimeInMillis(),
+      });
+      const where = { messageId: record.messageId, bucket: object.bucket, key: object.key };
+      if (outcome.status === 'rejected') {
+        logger.error('Image not processed (permanent)', {
+          ...where,
+          reason: outcome.reason,
+          error: outcome.message,
+        });
+        throw new PermanentJobError(`${outcome.reason}: ${outcome.message}`);
+      }
+      if (outcome.status === 'skipped') logger.info('Object skipped', { ...where, reason: outcome.reason });
+      else logger.info('Image resized', { ...where, outputs: outcome.outputs.length });
+    }
+  };
+
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(withLogging(logger, (event: SQSEvent) => event.Records?.[0]?.messageId))
+    .handler((event, context) =>
+      processPartialResponse(
+        event,
+        // Every record starts at once inside Powertools; the limiter decides how many actually run.
+        (record: SQSRecord) => limit(() => processRecord(record, context)),
+        processor,
+        { context, processInParallel: true, throwOnFullBatchFailure: false },
+      ),
+    );
+}
+
+// One container: config, sharp (one thread per image: jobs are the parallelism), the S3 client.
+const config = readConfig();
+configureSharp({ memoryMb: 1_769 });
+const concurrency =
+  config.MAX_CONCURRENCY ||
+  concurrencyFor({
+    memoryMb: config.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    maxInputPixels: config.MAX_INPUT_PIXELS,
+  });
+
+export const handler = createHandler({
+  s3: createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS }),
+  logger: createLogger({
+    serviceName: config.POWERTOOLS_SERVICE_NAME,
+    logLevel: config.POWERTOOLS_LOG_LEVEL,
+  }),
+  defaultBucket: config.DEFAULT_BUCKET,
+  concurrency,
+  settings: {
+    sizes: config.OUTPUT_SIZES,
+    inputPrefix: config.INPUT_PREFIX,
+    outputPrefix: config.OUTPUT_PREFIX,
+    maxInputBytes: config.MAX_INPUT_BYTES,
+    maxInputPixels: config.MAX_INPUT_PIXELS,
+    format: config.OUTPUT_FORMAT,
+    quality: config.OUTPUT_QUALITY,
+    cacheControl: config.CACHE_CONTROL,
+    minRemainingMs: config.MIN_REMAINING_MS,
+  },
+});
