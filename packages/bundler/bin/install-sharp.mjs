@@ -18,7 +18,7 @@ import {
   rmSync,
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /** ELF e_machine values of the CPUs Lambda offers (Node's names). */
