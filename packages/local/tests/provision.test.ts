@@ -531,6 +531,14 @@ Resources:
         functionId: 'UploadProcessorFunction',
         eventName: 'ObjectUploaded',
       }),
+      expect.objectContaining({
+        kind: 'sqs',
+        functionId: 'BatchWorkerFunction',
+        eventName: 'ResizeJobs',
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maximumBatchingWindowInSeconds: 5,
+      }),
     ]);
   });
 });
