@@ -1,0 +1,30 @@
+# Shared by every function's Makefile (template.yaml: BuildMethod: makefile). `sam build` runs
+# `make build-<LogicalId>` in the app folder with ARTIFACTS_DIR set (samconfig.toml: build_in_source).
+# The including Makefile sets APP (its folder under apps/) and makes build-<LogicalId> depend on
+# lambda-bundle, or on lambda-sharp when the function needs sharp.
+LAMBDA_MK_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+ROOT_DIR := $(abspath $(LAMBDA_MK_DIR)/../..)
+APP_DIR := $(ROOT_DIR)/apps/$(APP)
+
+# Must equal the function's Architectures in template.yaml (SAM does not tell make); the template test
+# compares them through `make print-arch`. Lambda's names: arm64 | x86_64.
+LAMBDA_ARCH ?= arm64
+NODE_CPU := $(if $(filter arm64,$(LAMBDA_ARCH)),arm64,$(if $(filter x86_64,$(LAMBDA_ARCH)),x64))
+
+lambda-check:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "error: ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
+
+# The bundle through turbo: shared packages come from the workspace, an unchanged app is a cache hit.
+lambda-bundle: lambda-check
+	cd "$(ROOT_DIR)" && pnpm exec turbo run build --filter=$(APP) --output-logs=errors-only
+	cp "$(APP_DIR)/dist/index.mjs" "$(APP_DIR)/dist/index.mjs.map" "$(ARTIFACTS_DIR)/"
+
+# sharp is native and stays out of the bundle: copied into the artifact for this architecture only.
+lambda-sharp: lambda-bundle
+	@test -n "$(NODE_CPU)" || { echo "error: LAMBDA_ARCH must be arm64 or x86_64, not '$(LAMBDA_ARCH)'" >&2; exit 1; }
+	node "$(LAMBDA_MK_DIR)/bin/install-sharp.mjs" --app "$(APP_DIR)" --cpu $(NODE_CPU) "$(ARTIFACTS_DIR)"
+
+print-arch:
+	@echo $(LAMBDA_ARCH)
+
+.PHONY: lambda-check lambda-bundle lambda-sharp print-arch
