@@ -5,6 +5,7 @@ import middy from '@middy/core';
 import { createS3Client } from '@repo/aws/s3';
 import { configureSharp } from '@repo/image/resize-image';
 import { type ResizeSettings, resizeUpload } from '@repo/image-jobs/resize-upload';
+import { resizeSettingsFrom } from '@repo/image-jobs/settings';
 import { createLogger } from '@repo/logging/logger';
 import { withLogging } from '@repo/logging/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -113,15 +114,5 @@ export const handler = createHandler({
   }),
   defaultBucket: config.DEFAULT_BUCKET,
   concurrency,
-  settings: {
-    sizes: config.OUTPUT_SIZES,
-    inputPrefix: config.INPUT_PREFIX,
-    outputPrefix: config.OUTPUT_PREFIX,
-    maxInputBytes: config.MAX_INPUT_BYTES,
-    maxInputPixels: config.MAX_INPUT_PIXELS,
-    format: config.OUTPUT_FORMAT,
-    quality: config.OUTPUT_QUALITY,
-    cacheControl: config.CACHE_CONTROL,
-    minRemainingMs: config.MIN_REMAINING_MS,
-  },
+  settings: resizeSettingsFrom(config),
 });

@@ -7,6 +7,7 @@ import { createS3Client } from '@repo/aws/s3';
 import { objectsOf, type S3ObjectEvent, s3ObjectEventSchema } from '@repo/events/s3';
 import { configureSharp } from '@repo/image/resize-image';
 import { type ResizeOutcome, type ResizeSettings, resizeUpload } from '@repo/image-jobs/resize-upload';
+import { resizeSettingsFrom } from '@repo/image-jobs/settings';
 import { s3EventId } from '@repo/logging/correlation';
 import { createLogger } from '@repo/logging/logger';
 import { withLogging } from '@repo/logging/middleware';
@@ -76,15 +77,5 @@ const logger = createLogger({
 export const handler = createHandler({
   s3: createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS }),
   logger,
-  settings: {
-    sizes: config.OUTPUT_SIZES,
-    inputPrefix: config.INPUT_PREFIX,
-    outputPrefix: config.OUTPUT_PREFIX,
-    maxInputBytes: config.MAX_INPUT_BYTES,
-    maxInputPixels: config.MAX_INPUT_PIXELS,
-    format: config.OUTPUT_FORMAT,
-    quality: config.OUTPUT_QUALITY,
-    cacheControl: config.CACHE_CONTROL,
-    minRemainingMs: config.MIN_REMAINING_MS,
-  },
+  settings: resizeSettingsFrom(config),
 });
