@@ -83,13 +83,28 @@ export function createHandler({ s3, logger, settings, defaultBucket, concurrency
     }
   };
 
+  // Permanent failures are logged where they are found; the rest (S3 faults, no time left) here, once.
+  const processLogged = async (record: SQSRecord, context: Context): Promise<void> => {
+    try {
+      await processRecord(record, context);
+    } catch (error) {
+      if (!(error instanceof PermanentJobError)) {
+        logger.warn('Job failed; SQS will deliver it again', {
+          messageId: record.messageId,
+          error: error as Error,
+        });
+      }
+      throw error;
+    }
+  };
+
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(withLogging(logger, (event: SQSEvent) => event.Records?.[0]?.messageId))
     .handler((event, context) =>
       processPartialResponse(
         event,
         // Every record starts at once inside Powertools; the limiter decides how many actually run.
-        (record: SQSRecord) => limit(() => processRecord(record, context)),
+        (record: SQSRecord) => limit(() => processLogged(record, context)),
         processor,
         { context, processInParallel: true, throwOnFullBatchFailure: false },
       ),

@@ -48,6 +48,6 @@ export function sizesFor(
   names: string[] | undefined,
 ): OutputSize[] | undefined {
   if (!names) return [...configured];
-  const chosen = configured.filter((size) => names.includes(size.name));
-  return chosen.length === names.length ? chosen : undefined;
+  if (!names.every((name) => configured.some((size) => size.name === name))) return undefined;
+  return configured.filter((size) => names.includes(size.name));
 }

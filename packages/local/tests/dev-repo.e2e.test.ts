@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import sharp from 'sharp';
@@ -179,6 +180,60 @@ describe('pnpm dev with the repo template', () => {
       upload: { key: 'uploads/notes.txt', textPreview: 'hello from the e2e test' },
     });
     for (const client of [s3, sns, sqs]) client.destroy();
+  });
+
+  it('resizes an object named by a job on the ResizeJobsQueue (SQS → batch-worker → S3)', async () => {
+    const config = {
+      endpoint: dev.stack.endpoint,
+      region: dev.stack.region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    };
+    const [s3, sqs] = [new S3Client(config), new SQSClient(config)];
+    const bucket = dev.stack.resources.UploadsBucket?.ref as string;
+    const outputsOf = async (name: string) => {
+      const { Contents = [] } = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: 'processed/' }),
+      );
+      return Contents.map((object) => object.Key as string)
+        .filter((key) => key.endsWith(`/${name}`))
+        .sort();
+    };
+    const expected = ['large', 'medium', 'small', 'thumbnail'].map((size) => `processed/${size}/batch.jpg`);
+    const image = await sharp({ create: { width: 1400, height: 900, channels: 3, background: 'olive' } })
+      .jpeg()
+      .toBuffer();
+    // The upload itself goes to image-resizer (EventBridge): let it finish, then remove its outputs so
+    // that only the batch-worker can bring them back.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'uploads/batch.jpg', Body: image }));
+    await eventually(
+      async () => ((await outputsOf('batch.jpg')).length === 4 ? true : undefined),
+      30_000,
+      "image-resizer's outputs",
+    );
+    await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: expected.map((Key) => ({ Key })) } }),
+    );
+    expect(await outputsOf('batch.jpg')).toEqual([]);
+    expect(dev.output()).not.toMatch(/BatchWorkerFunction ←/);
+
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: dev.stack.resources.ResizeJobsQueue?.ref,
+        MessageBody: JSON.stringify({ key: 'uploads/batch.jpg' }),
+      }),
+    );
+
+    const outputs = await eventually(
+      async () => {
+        const keys = await outputsOf('batch.jpg');
+        return keys.length === 4 ? keys : undefined;
+      },
+      30_000,
+      "the batch-worker's outputs",
+    );
+    expect(outputs).toEqual(expected);
+    expect(dev.output()).toMatch(/BatchWorkerFunction ← sqs:\S+ {2}ok/);
+    for (const client of [s3, sqs]) client.destroy();
   });
 
   it('stops on SIGTERM without leaving moto or the stack file behind', async () => {

@@ -1,0 +1,105 @@
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { lambdaContext } from '@repo/testing/lambda-context';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { photo } from '../images.ts';
+import { jsonRecord, sqsEvent } from './events.ts';
+
+// The module's `handler`, wired from the environment at import (config, concurrency rule, S3 client).
+type Handler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
+
+const s3 = mockClient(S3Client);
+let image: Buffer;
+
+beforeAll(async () => {
+  image = await photo(64, 48);
+});
+beforeEach(() => {
+  s3.reset();
+  vi.resetModules();
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** A fresh import of src/handler.ts under `env` (on top of the unit project's, DEFAULT_BUCKET=jobs-unit). */
+async function importHandler(env: Record<string, string> = {}): Promise<Handler> {
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  return ((await import('../../src/handler.ts')) as unknown as { handler: Handler }).handler;
+}
+
+/** Runs ten slow jobs through `handler` and returns how many S3 reads were in flight at most. */
+async function maxJobsAtOnce(handler: Handler): Promise<number> {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  s3.on(GetObjectCommand).callsFake(async () => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    await sleep(40);
+    inFlight -= 1;
+    return { Body: Readable.from([image]) as never, ContentLength: image.length };
+  });
+  s3.on(PutObjectCommand).resolves({});
+  const records = Array.from({ length: 10 }, (_, index) =>
+    jsonRecord({ key: `uploads/${index}.jpg`, sizes: ['thumbnail'] }),
+  );
+  const response = await handler(sqsEvent(records), lambdaContext({ timeoutMs: 120_000 }));
+  expect(response).toEqual({ batchItemFailures: [] });
+  return maxInFlight;
+}
+
+describe('handler (as deployed)', () => {
+  it('reads a job without a bucket from DEFAULT_BUCKET and writes its outputs there', async () => {
+    // Prepare
+    const handler = await importHandler();
+    s3.on(GetObjectCommand).resolves({ Body: Readable.from([image]) as never, ContentLength: image.length });
+    s3.on(PutObjectCommand).resolves({});
+
+    // Act
+    const response = await handler(
+      sqsEvent([jsonRecord({ key: 'uploads/a.jpg' })]),
+      lambdaContext({ timeoutMs: 120_000 }),
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'jobs-unit',
+      Key: 'uploads/a.jpg',
+    });
+    const writes = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(writes).toHaveLength(4);
+    expect(new Set(writes.map((input) => input.Bucket))).toEqual(new Set(['jobs-unit']));
+  });
+
+  it.each([
+    ['the memory size Lambda reports (1,769 MB)', { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1769' }, 7],
+    ['the template’s 3,538 MB', { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3538' }, 10],
+    ['MAX_CONCURRENCY when set', { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '3538', MAX_CONCURRENCY: '2' }, 2],
+  ])('bounds its jobs at once by %s', async (_, env, expected) => {
+    // Prepare
+    const handler = await importHandler(env);
+
+    // Act
+    const max = await maxJobsAtOnce(handler);
+
+    // Assess
+    expect(max).toBe(expected);
+  });
+
+  it('leaves a job for redelivery when less than MIN_REMAINING_MS (15 s by default) is left', async () => {
+    // Prepare
+    const handler = await importHandler();
+    const record = jsonRecord({ key: 'uploads/a.jpg' });
+
+    // Act
+    const response = await handler(sqsEvent([record]), lambdaContext({ timeoutMs: 14_000 }));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
