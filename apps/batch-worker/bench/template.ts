@@ -1,0 +1,20 @@
+import { findWorkspaceRoot, readTemplate, serverlessFunctions } from '@repo/sam-template/read-template';
+
+/**
+ * BatchWorkerFunction as template.yaml declares it: its MemorySize, and those environment variables whose
+ * values are plain strings or numbers (intrinsics such as `!Ref UploadsBucket` are left out).
+ */
+export function batchWorkerFunction(): { memoryMb: number; environment: Record<string, string> } {
+  const template = readTemplate(`${findWorkspaceRoot(import.meta.dirname)}/template.yaml`);
+  const worker = serverlessFunctions(template).find((fn) => fn.logicalId === 'BatchWorkerFunction');
+  const memoryMb = worker?.properties.MemorySize;
+  if (typeof memoryMb !== 'number') throw new Error('template.yaml: BatchWorkerFunction has no MemorySize');
+  const variables = (worker?.properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+    ?.Variables;
+  const environment = Object.fromEntries(
+    Object.entries(variables ?? {})
+      .filter(([, value]) => typeof value === 'string' || typeof value === 'number')
+      .map(([name, value]) => [name, String(value)]),
+  );
+  return { memoryMb, environment };
+}
