@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -6,10 +7,12 @@ import middy from '@middy/core';
 import { createS3Client } from '@repo/aws/s3';
 import { objectsOf, type S3ObjectEvent, s3ObjectEventSchema } from '@repo/events/s3';
 import { configureSharp } from '@repo/image/resize-image';
+import { recordResizeMetrics } from '@repo/image-jobs/resize-metrics';
 import { type ResizeOutcome, type ResizeSettings, resizeUpload } from '@repo/image-jobs/resize-upload';
 import { resizeSettingsFrom } from '@repo/image-jobs/settings';
 import { s3EventId } from '@repo/logging/correlation';
 import { createLogger } from '@repo/logging/logger';
+import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
 import type { Context } from 'aws-lambda';
 import { readConfig } from './config.ts';
@@ -17,6 +20,8 @@ import { readConfig } from './config.ts';
 export interface Dependencies {
   s3: S3Client;
   logger: Logger;
+  /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
+  metrics?: Metrics;
   settings: ResizeSettings;
 }
 
@@ -28,9 +33,10 @@ type ParsedEvent = ParsedResult<unknown, S3ObjectEvent>;
  * retried; S3 faults and an exhausted time budget throw, so Lambda retries and then sends the event to
  * the on-failure destination.
  */
-export function createHandler({ s3, logger, settings }: Dependencies) {
+export function createHandler({ s3, logger, metrics, settings }: Dependencies) {
   return middy<ParsedEvent, ResizeOutcome[], Error, Context>()
     .use(withLogging(logger, s3EventId))
+    .use(withMetrics(metrics))
     .use(parser({ schema: s3ObjectEventSchema, safeParse: true }))
     .handler(async (event, context) => {
       if (!event.success) {
@@ -60,6 +66,7 @@ export function createHandler({ s3, logger, settings }: Dependencies) {
             outputs: outcome.outputs.map(({ key, width, height, bytes }) => ({ key, width, height, bytes })),
           });
         }
+        if (metrics) recordResizeMetrics(metrics, outcome);
         outcomes.push(outcome);
       }
       return outcomes;
@@ -77,5 +84,6 @@ const logger = createLogger({
 export const handler = createHandler({
   s3: createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS }),
   logger,
+  metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
   settings: resizeSettingsFrom(config),
 });

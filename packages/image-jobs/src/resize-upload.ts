@@ -24,8 +24,15 @@ export interface Output {
   contentType: string;
 }
 
+/** Where the time went, for metrics: S3 download, decode + resize + encode, S3 uploads. */
+export interface Timings {
+  downloadMs: number;
+  resizeMs: number;
+  uploadMs: number;
+}
+
 export type ResizeOutcome =
-  | { status: 'resized'; outputs: Output[] }
+  | { status: 'resized'; inputBytes: number; outputs: Output[]; timings: Timings }
   /** Not ours to process (outside the input prefix, a folder marker, empty): nothing to do, by rule. */
   | { status: 'skipped'; reason: 'outside-input-prefix' | 'folder-marker' | 'empty-object' }
   /** Permanent: retrying the same object cannot help (not an image, corrupt, too big, gone). */
@@ -65,6 +72,7 @@ export async function resizeUpload(
   };
 
   ensureTime('download');
+  const started = performance.now();
   let input: Buffer;
   try {
     input = await readObject(s3, bucket, key, settings.maxInputBytes);
@@ -76,6 +84,7 @@ export async function resizeUpload(
   }
   if (input.length === 0) return { status: 'skipped', reason: 'empty-object' };
 
+  const downloaded = performance.now();
   ensureTime('resize');
   let images: Awaited<ReturnType<typeof resizeImage>>;
   try {
@@ -90,6 +99,7 @@ export async function resizeUpload(
     throw error;
   }
 
+  const resized = performance.now();
   ensureTime('upload');
   const name = key.slice(settings.inputPrefix.length);
   const outputs = images.map((image) => ({
@@ -114,7 +124,17 @@ export async function resizeUpload(
       ),
     ),
   );
-  return { status: 'resized', outputs: outputs.map(({ data: _data, ...output }) => output) };
+  const uploaded = performance.now();
+  return {
+    status: 'resized',
+    inputBytes: input.length,
+    outputs: outputs.map(({ data: _data, ...output }) => output),
+    timings: {
+      downloadMs: downloaded - started,
+      resizeMs: resized - downloaded,
+      uploadMs: uploaded - resized,
+    },
+  };
 }
 
 /** Reads an object as a stream, refusing to hold more than `maxBytes` (the header may be absent or lie). */

@@ -10,6 +10,8 @@ const unitAws = {
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
+  // What Lambda sets for on-demand sandboxes; Powertools flags and counts cold starts only then.
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
 };
 
 /**
