@@ -1,12 +1,15 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import { createS3Client } from '@repo/aws/s3';
 import { configureSharp } from '@repo/image/resize-image';
+import { recordResizeMetrics } from '@repo/image-jobs/resize-metrics';
 import { type ResizeSettings, resizeUpload } from '@repo/image-jobs/resize-upload';
 import { resizeSettingsFrom } from '@repo/image-jobs/settings';
 import { createLogger } from '@repo/logging/logger';
+import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
@@ -17,6 +20,8 @@ import { parseMessage, sizesFor } from './jobs.ts';
 export interface Dependencies {
   s3: S3Client;
   logger: Logger;
+  /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
+  metrics?: Metrics;
   settings: ResizeSettings;
   defaultBucket: string;
   /** Jobs in progress at once. */
@@ -39,7 +44,7 @@ export class NoTimeLeftError extends Error {
  * failed messages; an all-failed batch is reported the same way (not thrown), so SQS redelivers them
  * and its redrive policy, not an invocation error, decides when a poison message reaches the DLQ.
  */
-export function createHandler({ s3, logger, settings, defaultBucket, concurrency }: Dependencies) {
+export function createHandler({ s3, logger, metrics, settings, defaultBucket, concurrency }: Dependencies) {
   const processor = new BatchProcessor(EventType.SQS);
   const limit = pLimit(concurrency);
 
@@ -69,6 +74,7 @@ export function createHandler({ s3, logger, settings, defaultBucket, concurrency
         settings: { ...settings, sizes: chosen, format: format ?? settings.format },
         remainingMs: () => context.getRemainingTimeInMillis(),
       });
+      if (metrics) recordResizeMetrics(metrics, outcome);
       const where = { messageId: record.messageId, bucket: object.bucket, key: object.key };
       if (outcome.status === 'rejected') {
         logger.error('Image not processed (permanent)', {
@@ -100,15 +106,23 @@ export function createHandler({ s3, logger, settings, defaultBucket, concurrency
 
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(withLogging(logger, (event: SQSEvent) => event.Records?.[0]?.messageId))
-    .handler((event, context) =>
-      processPartialResponse(
+    .use(withMetrics(metrics))
+    .handler(async (event, context) => {
+      const response = await processPartialResponse(
         event,
         // Every record starts at once inside Powertools; the limiter decides how many actually run.
         (record: SQSRecord) => limit(() => processLogged(record, context)),
         processor,
         { context, processInParallel: true, throwOnFullBatchFailure: false },
-      ),
-    );
+      );
+      metrics?.addMetric(
+        'BatchItemsProcessed',
+        'Count',
+        event.Records.length - response.batchItemFailures.length,
+      );
+      metrics?.addMetric('BatchItemsFailed', 'Count', response.batchItemFailures.length);
+      return response;
+    });
 }
 
 // One container: config, sharp (one thread per image: jobs are the parallelism), the S3 client.

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import middy from '@middy/core';
@@ -8,6 +9,7 @@ import { createSnsClient } from '@repo/aws/sns';
 import { messagesOf, objectsOf, type S3Delivery, s3DeliverySchema } from '@repo/events/s3';
 import { s3EventId } from '@repo/logging/correlation';
 import { createLogger } from '@repo/logging/logger';
+import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { readConfig } from './config.ts';
@@ -19,6 +21,8 @@ import {
 
 export interface Dependencies extends RecordDependencies {
   logger: Logger;
+  /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
+  metrics?: Metrics;
 }
 
 type ParsedEvent = ParsedResult<unknown, S3Delivery>;
@@ -30,12 +34,13 @@ type Result = RecordOutcome[] | SQSBatchResponse;
  * destination. S3 events delivered through SQS: each message stands alone, and the ones that failed
  * are reported as batch item failures (a malformed message is logged once and not retried).
  */
-export function createHandler({ logger, ...deps }: Dependencies) {
+export function createHandler({ logger, metrics, ...deps }: Dependencies) {
   const recordAll = async (objects: ReturnType<typeof objectsOf>): Promise<RecordOutcome[]> => {
     const outcomes: RecordOutcome[] = [];
     for (const object of objects) {
       logger.appendKeys({ bucket: object.bucket, key: object.key, sequencer: object.sequencer });
       const outcome = await recordUpload(object, deps);
+      recordOutcomeMetrics(metrics, outcome);
       if (outcome.status === 'rejected') {
         logger.error('Upload not recorded (permanent, not retried)', {
           reason: outcome.reason,
@@ -56,6 +61,7 @@ export function createHandler({ logger, ...deps }: Dependencies) {
 
   return middy<ParsedEvent, Result, Error, Context>()
     .use(withLogging(logger, s3EventId))
+    .use(withMetrics(metrics))
     .use(parser({ schema: s3DeliverySchema, safeParse: true }))
     .handler(async (event): Promise<Result> => {
       if (!event.success) {
@@ -95,6 +101,24 @@ export function createHandler({ logger, ...deps }: Dependencies) {
       }
       return { batchItemFailures };
     });
+}
+
+/** UploadsRecorded, NotificationsPublished and BytesIn for new records; duplicates and rejections by reason. */
+function recordOutcomeMetrics(metrics: Metrics | undefined, outcome: RecordOutcome): void {
+  if (!metrics) return;
+  if (outcome.status === 'recorded') {
+    metrics.addMetric('UploadsRecorded', 'Count', 1);
+    metrics.addMetric('BytesIn', 'Bytes', outcome.record.size);
+  }
+  if (outcome.status === 'recorded' || outcome.status === 'announced') {
+    metrics.addMetric('NotificationsPublished', 'Count', 1);
+  }
+  if (outcome.status === 'duplicate') metrics.addMetric('DuplicateDeliveries', 'Count', 1);
+  if (outcome.status === 'rejected') {
+    const single = metrics.singleMetric();
+    single.addDimension('reason', outcome.reason);
+    single.addMetric('UploadsRejected', 'Count', 1);
+  }
 }
 
 // One container, one set of clients: built at cold start, reused by every invocation.

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpErrorHandler from '@middy/http-error-handler';
@@ -10,6 +11,7 @@ import { createError } from '@middy/util';
 import { createDocumentClient } from '@repo/aws/dynamodb';
 import { apiGatewayRequestId } from '@repo/logging/correlation';
 import { createLogger } from '@repo/logging/logger';
+import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
@@ -43,6 +45,8 @@ const jsonMediaType = /^application\/(.+\+)?json($|;.+)/;
 export interface Dependencies {
   users: UserStore;
   logger: Logger;
+  /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
+  metrics?: Metrics;
   config: Pick<Config, 'MAX_BODY_BYTES' | 'CORS_ALLOWED_ORIGIN'>;
 }
 
@@ -50,7 +54,8 @@ export interface Dependencies {
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** Builds the users REST API handler (API Gateway REST, proxy integration) around its dependencies. */
-export function createHandler({ users, logger, config }: Dependencies): ApiHandler {
+export function createHandler({ users, logger, metrics, config }: Dependencies): ApiHandler {
+  const count = (name: string) => metrics?.addMetric(name, 'Count', 1);
   // Only the routes that take a body parse one; http-json-body-parser replaces `event.body` with the value.
   const jsonBody = (route: RouteHandler) =>
     middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
@@ -72,6 +77,7 @@ export function createHandler({ users, logger, config }: Dependencies): ApiHandl
       path: '/users',
       handler: jsonBody(async (event) => {
         const user = await users.createUser(parse(userInputSchema, parsedBody(event), 'body'));
+        count('UsersCreated');
         return json(201, user, { Location: locationOf(event, user.id) });
       }),
     },
@@ -85,7 +91,9 @@ export function createHandler({ users, logger, config }: Dependencies): ApiHandl
       path: '/users/{id}',
       handler: jsonBody(async (event) => {
         const id = userId(event);
-        return json(200, await users.replaceUser(id, parse(userInputSchema, parsedBody(event), 'body')));
+        const user = await users.replaceUser(id, parse(userInputSchema, parsedBody(event), 'body'));
+        count('UsersReplaced');
+        return json(200, user);
       }),
     },
     {
@@ -93,6 +101,7 @@ export function createHandler({ users, logger, config }: Dependencies): ApiHandl
       path: '/users/{id}',
       handler: async (event: APIGatewayProxyEvent) => {
         await users.deleteUser(userId(event));
+        count('UsersDeleted');
         return { statusCode: 204, headers: {}, body: '' };
       },
     },
@@ -100,6 +109,7 @@ export function createHandler({ users, logger, config }: Dependencies): ApiHandl
 
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(withLogging(logger, apiGatewayRequestId))
+    .use(withMetrics(metrics))
     .use(
       httpCors({
         origin: config.CORS_ALLOWED_ORIGIN,
@@ -198,4 +208,9 @@ const users = createUserStore({
   tableName: config.USERS_TABLE_NAME,
 });
 
-export const handler = createHandler({ users, logger, config });
+export const handler = createHandler({
+  users,
+  logger,
+  metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
+  config,
+});

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { EmfLineSplitter } from './emf.ts';
 import type { InvokeError, InvokeOutcome, Log } from './types.ts';
 
 /** One function as the host runs it: a built handler module and the environment Lambda would give it. */
@@ -37,7 +38,12 @@ export class FunctionHost {
 
   constructor(
     specs: readonly FunctionSpec[],
-    private readonly output: { logs: Writable; log: Log },
+    private readonly output: {
+      logs: Writable;
+      log: Log;
+      /** Where to summarise the EMF metrics a function prints (after its invocation line); off if unset. */
+      metrics?: Log;
+    },
   ) {
     for (const spec of specs) this.#specs.set(spec.logicalId, spec);
   }
@@ -53,11 +59,12 @@ export class FunctionHost {
     }
     let sandbox = this.#sandboxes.get(logicalId);
     if (!sandbox || sandbox.dead) {
-      sandbox = new Sandbox(spec, this.output.logs);
+      sandbox = new Sandbox(spec, this.output.logs, this.output.metrics);
       this.#sandboxes.set(logicalId, sandbox);
     }
     const outcome = await sandbox.invoke(event);
     this.output.log(invocationLine(logicalId, trigger, outcome));
+    sandbox.flushMetrics();
     return outcome;
   };
 
@@ -81,12 +88,17 @@ class Sandbox {
   #pending: Pending | undefined;
   #ready: Promise<{ initMs: number } | { error: InvokeError }>;
   #initReported = false;
+  /** Metric summaries printed during the running invocation, held until its invocation line is out. */
+  #heldMetrics: string[] = [];
+  readonly #metrics: Log | undefined;
   readonly #worker: Worker;
 
   constructor(
     private readonly spec: FunctionSpec,
     logs: Writable,
+    metrics?: Log,
   ) {
+    this.#metrics = metrics;
     this.#worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
       env: spec.environment,
       workerData: {
@@ -100,7 +112,10 @@ class Sandbox {
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: spec.memoryMb },
     });
-    this.#worker.stdout.pipe(logs, { end: false });
+    if (metrics) {
+      const summarise: Log = (line) => (this.#pending ? this.#heldMetrics.push(line) : metrics(line));
+      this.#worker.stdout.pipe(new EmfLineSplitter(spec.logicalId, summarise)).pipe(logs, { end: false });
+    } else this.#worker.stdout.pipe(logs, { end: false });
     this.#worker.stderr.pipe(logs, { end: false });
     let resolveReady: (value: { initMs: number } | { error: InvokeError }) => void = () => undefined;
     this.#ready = new Promise((resolve) => {
@@ -201,6 +216,13 @@ class Sandbox {
     clearTimeout(pending.timer);
     this.#pending = undefined;
     pending.resolve(outcome);
+  }
+
+  /** Logs the metric summaries held back during the invocation that just finished. */
+  flushMetrics(): void {
+    const held = this.#heldMetrics;
+    this.#heldMetrics = [];
+    for (const line of held) this.#metrics?.(line);
   }
 
   /** Lets the in-flight invocation finish, then stops the environment. */
