@@ -141,6 +141,7 @@ export const handler = createHandler({
     serviceName: config.POWERTOOLS_SERVICE_NAME,
     logLevel: config.POWERTOOLS_LOG_LEVEL,
   }),
+  metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
   defaultBucket: config.DEFAULT_BUCKET,
   concurrency,
   settings: resizeSettingsFrom(config),

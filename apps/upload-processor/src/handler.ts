@@ -130,6 +130,7 @@ export const handler = createHandler({
     serviceName: config.POWERTOOLS_SERVICE_NAME,
     logLevel: config.POWERTOOLS_LOG_LEVEL,
   }),
+  metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
   s3: createS3Client(clientSettings),
   db: createDocumentClient(clientSettings),
   sns: createSnsClient(clientSettings),
