@@ -2,9 +2,10 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ResizeOutcome } from './resize-upload.ts';
 
 /**
- * Records what one resize did, for CloudWatch (EMF): bytes in and out, time in S3 and in sharp, and —
- * each on its own EMF line with its own dimension — one ImagesResized per output size, or one
- * ImagesRejected with the reason.
+ * Records what one resize did, for CloudWatch (EMF): bytes in and out, time in S3 and in sharp, the
+ * outputs written (ImagesResized) or the rejection (ImagesRejected) by service — and, each on its own
+ * EMF line with its own dimension, ImagesResizedBySize per size or ImagesRejectedByReason per reason
+ * (Powertools keeps one metric name to one dimension set).
  */
 export function recordResizeMetrics(metrics: Metrics, outcome: ResizeOutcome): void {
   if (outcome.status === 'resized') {
@@ -20,14 +21,16 @@ export function recordResizeMetrics(metrics: Metrics, outcome: ResizeOutcome): v
       'Milliseconds',
       outcome.timings.downloadMs + outcome.timings.uploadMs,
     );
+    metrics.addMetric('ImagesResized', 'Count', outcome.outputs.length);
     for (const output of outcome.outputs) {
       const single = metrics.singleMetric();
       single.addDimension('size', output.size);
-      single.addMetric('ImagesResized', 'Count', 1);
+      single.addMetric('ImagesResizedBySize', 'Count', 1);
     }
   } else if (outcome.status === 'rejected') {
+    metrics.addMetric('ImagesRejected', 'Count', 1);
     const single = metrics.singleMetric();
     single.addDimension('reason', outcome.reason);
-    single.addMetric('ImagesRejected', 'Count', 1);
+    single.addMetric('ImagesRejectedByReason', 'Count', 1);
   }
 }

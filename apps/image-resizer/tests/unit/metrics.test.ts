@@ -84,14 +84,15 @@ describe('image-resizer metrics (CloudWatch EMF)', () => {
       ]),
     });
     expect(main).toMatchObject({ service: 'image-resizer', BytesIn: jpeg.length });
-    const perSize = metricsNamed('ImagesResized');
+    expect(main).toMatchObject({ ImagesResized: 4 });
+    const perSize = metricsNamed('ImagesResizedBySize');
     expect(perSize.map((line) => line.size).sort()).toEqual(['large', 'medium', 'small', 'thumbnail']);
     for (const line of perSize) {
       expect(line._aws.CloudWatchMetrics[0]).toMatchObject({
         Namespace: 'LambdaMonorepo',
         Dimensions: [['service', 'size']],
       });
-      expect(line.ImagesResized).toBe(1);
+      expect(line.ImagesResizedBySize).toBe(1);
     }
     expect(metricsNamed('ColdStart')).toHaveLength(1);
   });
@@ -104,13 +105,15 @@ describe('image-resizer metrics (CloudWatch EMF)', () => {
 
     await handlerWithMetrics()(objectCreated('photos', 'uploads/readme.jpg') as never, lambdaContext());
 
-    const [rejected] = metricsNamed('ImagesRejected');
+    expect(metricsNamed('ImagesRejected')).toEqual([expect.objectContaining({ ImagesRejected: 1 })]);
+    const [rejected] = metricsNamed('ImagesRejectedByReason');
     expect(rejected).toMatchObject({
       reason: 'unsupported-format',
-      ImagesRejected: 1,
+      ImagesRejectedByReason: 1,
       service: 'image-resizer',
     });
     expect(rejected?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'reason']]);
     expect(metricsNamed('ImagesResized')).toEqual([]);
+    expect(metricsNamed('ImagesResizedBySize')).toEqual([]);
   });
 });
