@@ -21,10 +21,10 @@ import { lambdaContext } from '@repo/testing/lambda-context';
 import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
+import { photo } from '@repo/testing/photos';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { photo } from '../images.ts';
 
 type Handler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 

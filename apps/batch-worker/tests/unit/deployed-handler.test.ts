@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { photo } from '@repo/testing/photos';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { photo } from '../images.ts';
 import { jsonRecord, sqsEvent } from './events.ts';
 
 // The module's `handler`, wired from the environment at import (config, concurrency rule, S3 client).

@@ -12,12 +12,12 @@ import { defaultSizes } from '@repo/image/resize-image';
 import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
 import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { photo } from '@repo/testing/photos';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler, type Dependencies } from '../../src/handler.ts';
-import { photo } from '../images.ts';
 import { jsonRecord, s3Notification, s3TestEvent, snsEnvelope, sqsEvent, sqsRecord } from './events.ts';
 
 const s3 = mockClient(S3Client);

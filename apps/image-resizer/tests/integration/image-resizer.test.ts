@@ -9,9 +9,9 @@ import { lambdaContext } from '@repo/testing/lambda-context';
 import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
+import { photo } from '@repo/testing/photos';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { photo } from '../images.ts';
 import { objectCreated } from '../unit/events.ts';
 
 const endpoint = inject('motoEndpoint');

@@ -10,11 +10,11 @@ import { defaultSizes } from '@repo/image/resize-image';
 import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
 import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { photo } from '@repo/testing/photos';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../src/handler.ts';
-import { photo } from '../images.ts';
 import { notification, objectCreated } from './events.ts';
 
 const s3 = mockClient(S3Client);

@@ -4,10 +4,10 @@ import { defaultSizes } from '@repo/image/resize-image';
 import { createLogger } from '@repo/logging/logger';
 import { createMetrics } from '@repo/logging/metrics';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { photo } from '@repo/testing/photos';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../src/handler.ts';
-import { photo } from '../images.ts';
 import { objectCreated } from './events.ts';
 
 interface Emf {

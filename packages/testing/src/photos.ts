@@ -1,6 +1,9 @@
 import sharp from 'sharp';
 
-/** A photo-like JPEG (noise over a gradient) of the given size, tagged with an EXIF orientation and GPS. */
+/**
+ * A photo-like JPEG (gaussian noise, so encoders have detail to spend quality on) of the given size,
+ * tagged with an EXIF orientation, a copyright and GPS data — everything outputs must not carry.
+ */
 export async function photo(width: number, height: number, { orientation = 1 } = {}): Promise<Buffer> {
   const noise = await sharp({
     create: {
