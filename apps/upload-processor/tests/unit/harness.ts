@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
@@ -32,10 +33,11 @@ export const defaultSettings: RecordSettings = {
 };
 
 /** The handler as module scope builds it, with stubbed clients, a silent logger and a fixed clock. */
-export function buildHandler(settings: Partial<RecordSettings> = {}) {
+export function buildHandler(settings: Partial<RecordSettings> = {}, metrics?: Metrics) {
   const region = 'us-east-1';
   return createHandler({
     logger: createLogger({ serviceName: 'upload-processor', logLevel: 'SILENT' }),
+    metrics,
     s3: new S3Client({ region }),
     db: DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
     sns: new SNSClient({ region }),
