@@ -11,6 +11,7 @@ import { resizeSettingsFrom } from '@repo/image-jobs/settings';
 import { createLogger } from '@repo/logging/logger';
 import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
+import { createTracer, type Tracer, traceClient, traceWork, withTracing } from '@repo/logging/tracer';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { concurrencyFor } from './concurrency.ts';
@@ -22,6 +23,8 @@ export interface Dependencies {
   logger: Logger;
   /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
   metrics?: Metrics;
+  /** X-Ray tracing (Powertools tracer); none in tests that do not look at traces. */
+  tracer?: Tracer;
   settings: ResizeSettings;
   defaultBucket: string;
   /** Jobs in progress at once. */
@@ -44,7 +47,15 @@ export class NoTimeLeftError extends Error {
  * failed messages; an all-failed batch is reported the same way (not thrown), so SQS redelivers them
  * and its redrive policy, not an invocation error, decides when a poison message reaches the DLQ.
  */
-export function createHandler({ s3, logger, metrics, settings, defaultBucket, concurrency }: Dependencies) {
+export function createHandler({
+  s3,
+  logger,
+  metrics,
+  tracer,
+  settings,
+  defaultBucket,
+  concurrency,
+}: Dependencies) {
   const processor = new BatchProcessor(EventType.SQS);
   const limit = pLimit(concurrency);
 
@@ -69,11 +80,17 @@ export function createHandler({ s3, logger, metrics, settings, defaultBucket, co
           `${left} ms left, ${settings.minRemainingMs} ms needed: left for redelivery`,
         );
       }
-      const outcome = await resizeUpload(object, {
-        s3,
-        settings: { ...settings, sizes: chosen, format: format ?? settings.format },
-        remainingMs: () => context.getRemainingTimeInMillis(),
-      });
+      const outcome = await traceWork(
+        tracer,
+        'resize',
+        { messageId: record.messageId, bucket: object.bucket, objectKey: object.key },
+        () =>
+          resizeUpload(object, {
+            s3,
+            settings: { ...settings, sizes: chosen, format: format ?? settings.format },
+            remainingMs: () => context.getRemainingTimeInMillis(),
+          }),
+      );
       if (metrics) recordResizeMetrics(metrics, outcome);
       const where = { messageId: record.messageId, bucket: object.bucket, key: object.key };
       if (outcome.status === 'rejected') {
@@ -105,6 +122,7 @@ export function createHandler({ s3, logger, metrics, settings, defaultBucket, co
   };
 
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
+    .use(withTracing(tracer))
     .use(withLogging(logger, (event: SQSEvent) => event.Records?.[0]?.messageId))
     .use(withMetrics(metrics))
     .handler(async (event, context) => {
@@ -135,8 +153,11 @@ const concurrency =
     maxInputPixels: config.MAX_INPUT_PIXELS,
   });
 
+const tracer = createTracer({ serviceName: config.POWERTOOLS_SERVICE_NAME });
+
 export const handler = createHandler({
-  s3: createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS }),
+  s3: traceClient(tracer, createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS })),
+  tracer,
   logger: createLogger({
     serviceName: config.POWERTOOLS_SERVICE_NAME,
     logLevel: config.POWERTOOLS_LOG_LEVEL,

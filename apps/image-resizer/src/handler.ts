@@ -14,6 +14,7 @@ import { s3EventId } from '@repo/logging/correlation';
 import { createLogger } from '@repo/logging/logger';
 import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
+import { createTracer, type Tracer, traceClient, traceWork, withTracing } from '@repo/logging/tracer';
 import type { Context } from 'aws-lambda';
 import { readConfig } from './config.ts';
 
@@ -22,6 +23,8 @@ export interface Dependencies {
   logger: Logger;
   /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
   metrics?: Metrics;
+  /** X-Ray tracing (Powertools tracer); none in tests that do not look at traces. */
+  tracer?: Tracer;
   settings: ResizeSettings;
 }
 
@@ -33,8 +36,9 @@ type ParsedEvent = ParsedResult<unknown, S3ObjectEvent>;
  * retried; S3 faults and an exhausted time budget throw, so Lambda retries and then sends the event to
  * the on-failure destination.
  */
-export function createHandler({ s3, logger, metrics, settings }: Dependencies) {
+export function createHandler({ s3, logger, metrics, tracer, settings }: Dependencies) {
   return middy<ParsedEvent, ResizeOutcome[], Error, Context>()
+    .use(withTracing(tracer))
     .use(withLogging(logger, s3EventId))
     .use(withMetrics(metrics))
     .use(parser({ schema: s3ObjectEventSchema, safeParse: true }))
@@ -49,11 +53,12 @@ export function createHandler({ s3, logger, metrics, settings }: Dependencies) {
       const outcomes: ResizeOutcome[] = [];
       for (const object of objectsOf(event.data)) {
         logger.appendKeys({ bucket: object.bucket, key: object.key });
-        const outcome = await resizeUpload(object, {
-          s3,
-          settings,
-          remainingMs: () => context.getRemainingTimeInMillis(),
-        });
+        const outcome = await traceWork(
+          tracer,
+          'resize',
+          { bucket: object.bucket, objectKey: object.key },
+          () => resizeUpload(object, { s3, settings, remainingMs: () => context.getRemainingTimeInMillis() }),
+        );
         if (outcome.status === 'rejected') {
           logger.error('Image not processed (permanent, not retried)', {
             reason: outcome.reason,
@@ -81,9 +86,12 @@ const logger = createLogger({
   logLevel: config.POWERTOOLS_LOG_LEVEL,
 });
 
+const tracer = createTracer({ serviceName: config.POWERTOOLS_SERVICE_NAME });
+
 export const handler = createHandler({
-  s3: createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS }),
+  s3: traceClient(tracer, createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS })),
   logger,
   metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
+  tracer,
   settings: resizeSettingsFrom(config),
 });

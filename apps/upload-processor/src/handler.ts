@@ -11,6 +11,7 @@ import { s3EventId } from '@repo/logging/correlation';
 import { createLogger } from '@repo/logging/logger';
 import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
+import { createTracer, type Tracer, traceClient, traceWork, withTracing } from '@repo/logging/tracer';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { readConfig } from './config.ts';
 import {
@@ -23,6 +24,8 @@ export interface Dependencies extends RecordDependencies {
   logger: Logger;
   /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
   metrics?: Metrics;
+  /** X-Ray tracing (Powertools tracer); none in tests that do not look at traces. */
+  tracer?: Tracer;
 }
 
 type ParsedEvent = ParsedResult<unknown, S3Delivery>;
@@ -34,12 +37,20 @@ type Result = RecordOutcome[] | SQSBatchResponse;
  * destination. S3 events delivered through SQS: each message stands alone, and the ones that failed
  * are reported as batch item failures (a malformed message is logged once and not retried).
  */
-export function createHandler({ logger, metrics, ...deps }: Dependencies) {
-  const recordAll = async (objects: ReturnType<typeof objectsOf>): Promise<RecordOutcome[]> => {
+export function createHandler({ logger, metrics, tracer, ...deps }: Dependencies) {
+  const recordAll = async (
+    objects: ReturnType<typeof objectsOf>,
+    messageId?: string,
+  ): Promise<RecordOutcome[]> => {
     const outcomes: RecordOutcome[] = [];
     for (const object of objects) {
       logger.appendKeys({ bucket: object.bucket, key: object.key, sequencer: object.sequencer });
-      const outcome = await recordUpload(object, deps);
+      const outcome = await traceWork(
+        tracer,
+        'record-upload',
+        { bucket: object.bucket, objectKey: object.key, messageId },
+        () => recordUpload(object, deps),
+      );
       recordOutcomeMetrics(metrics, outcome);
       if (outcome.status === 'rejected') {
         logger.error('Upload not recorded (permanent, not retried)', {
@@ -60,6 +71,7 @@ export function createHandler({ logger, metrics, ...deps }: Dependencies) {
   };
 
   return middy<ParsedEvent, Result, Error, Context>()
+    .use(withTracing(tracer))
     .use(withLogging(logger, s3EventId))
     .use(withMetrics(metrics))
     .use(parser({ schema: s3DeliverySchema, safeParse: true }))
@@ -90,7 +102,7 @@ export function createHandler({ logger, metrics, ...deps }: Dependencies) {
           continue;
         }
         try {
-          await recordAll(objectsOf(message.event));
+          await recordAll(objectsOf(message.event), message.messageId);
         } catch (error) {
           logger.warn('Message failed; SQS will redeliver it', {
             messageId: message.messageId,
@@ -124,6 +136,7 @@ function recordOutcomeMetrics(metrics: Metrics | undefined, outcome: RecordOutco
 // One container, one set of clients: built at cold start, reused by every invocation.
 const config = readConfig();
 const clientSettings = { maxAttempts: config.AWS_MAX_ATTEMPTS };
+const tracer = createTracer({ serviceName: config.POWERTOOLS_SERVICE_NAME });
 
 export const handler = createHandler({
   logger: createLogger({
@@ -131,9 +144,10 @@ export const handler = createHandler({
     logLevel: config.POWERTOOLS_LOG_LEVEL,
   }),
   metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
-  s3: createS3Client(clientSettings),
-  db: createDocumentClient(clientSettings),
-  sns: createSnsClient(clientSettings),
+  tracer,
+  s3: traceClient(tracer, createS3Client(clientSettings)),
+  db: traceClient(tracer, createDocumentClient(clientSettings)),
+  sns: traceClient(tracer, createSnsClient(clientSettings)),
   tableName: config.UPLOADS_TABLE_NAME,
   topicArn: config.UPLOADS_TOPIC_ARN,
   settings: {

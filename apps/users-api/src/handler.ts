@@ -13,6 +13,7 @@ import { apiGatewayRequestId } from '@repo/logging/correlation';
 import { createLogger } from '@repo/logging/logger';
 import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
+import { annotate, createTracer, type Tracer, traceClient, withTracing } from '@repo/logging/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { type Config, readConfig } from './config.ts';
@@ -47,6 +48,8 @@ export interface Dependencies {
   logger: Logger;
   /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
   metrics?: Metrics;
+  /** X-Ray tracing (Powertools tracer); none in tests that do not look at traces. */
+  tracer?: Tracer;
   config: Pick<Config, 'MAX_BODY_BYTES' | 'CORS_ALLOWED_ORIGIN'>;
 }
 
@@ -54,8 +57,14 @@ export interface Dependencies {
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** Builds the users REST API handler (API Gateway REST, proxy integration) around its dependencies. */
-export function createHandler({ users, logger, metrics, config }: Dependencies): ApiHandler {
+export function createHandler({ users, logger, metrics, tracer, config }: Dependencies): ApiHandler {
   const count = (name: string) => metrics?.addMetric(name, 'Count', 1);
+  // The user id is what on-call searches traces by (`annotation.userId = "…"`); never the email or name.
+  const userId = (event: APIGatewayProxyEvent): string => {
+    const id = parse(userPathSchema, event.pathParameters ?? {}, 'path').id;
+    annotate(tracer, { userId: id });
+    return id;
+  };
   // Only the routes that take a body parse one; http-json-body-parser replaces `event.body` with the value.
   const jsonBody = (route: RouteHandler) =>
     middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
@@ -77,6 +86,7 @@ export function createHandler({ users, logger, metrics, config }: Dependencies):
       path: '/users',
       handler: jsonBody(async (event) => {
         const user = await users.createUser(parse(userInputSchema, parsedBody(event), 'body'));
+        annotate(tracer, { userId: user.id });
         count('UsersCreated');
         return json(201, user, { Location: locationOf(event, user.id) });
       }),
@@ -108,6 +118,7 @@ export function createHandler({ users, logger, metrics, config }: Dependencies):
   ];
 
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(withTracing(tracer))
     .use(withLogging(logger, apiGatewayRequestId))
     .use(withMetrics(metrics))
     .use(
@@ -172,10 +183,6 @@ function parse<Schema extends z.ZodMiniType>(
 /** The value http-json-body-parser left in place of the raw body. */
 const parsedBody = (event: APIGatewayProxyEvent): unknown => event.body as unknown;
 
-function userId(event: APIGatewayProxyEvent): string {
-  return parse(userPathSchema, event.pathParameters ?? {}, 'path').id;
-}
-
 function json(
   statusCode: number,
   body: unknown,
@@ -203,8 +210,9 @@ const logger = createLogger({
   serviceName: config.POWERTOOLS_SERVICE_NAME,
   logLevel: config.POWERTOOLS_LOG_LEVEL,
 });
+const tracer = createTracer({ serviceName: config.POWERTOOLS_SERVICE_NAME });
 const users = createUserStore({
-  db: createDocumentClient({ maxAttempts: config.AWS_MAX_ATTEMPTS }),
+  db: traceClient(tracer, createDocumentClient({ maxAttempts: config.AWS_MAX_ATTEMPTS })),
   tableName: config.USERS_TABLE_NAME,
 });
 
@@ -212,5 +220,6 @@ export const handler = createHandler({
   users,
   logger,
   metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
+  tracer,
   config,
 });

@@ -49,6 +49,7 @@ export async function bundleLambda({ appDir, outDir = join(appDir, 'dist'), exte
       '@aws-sdk/credential-provider-node': fileURLToPath(
         new URL('./lambda-credentials.mjs', import.meta.url),
       ),
+      semver: xraySemver,
     },
     metafile: true,
     logLevel: 'warning',
@@ -57,7 +58,28 @@ export async function bundleLambda({ appDir, outDir = join(appDir, 'dist'), exte
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
   });
+  assertOnlyXRayUsesSemver(result.metafile);
   await writeFile(join(outDir, 'meta.json'), JSON.stringify(result.metafile));
   const bytes = result.metafile.outputs[join(outDir, 'index.mjs').slice(appDir.length + 1)]?.bytes;
   return { outFile: join(outDir, 'index.mjs'), bytes, metafile: result.metafile };
+}
+
+const xraySemver = fileURLToPath(new URL('./xray-semver.cjs', import.meta.url));
+
+/**
+ * The semver stand-in answers only the X-Ray SDK's AWS SDK v2 check (see xray-semver.cjs): a build in which
+ * any other module imports semver fails here rather than at run time.
+ * @param {import('esbuild').Metafile} metafile
+ */
+function assertOnlyXRayUsesSemver(metafile) {
+  const importers = Object.entries(metafile.inputs)
+    .filter(([, input]) => input.imports.some((imported) => imported.original === 'semver'))
+    .map(([path]) => path)
+    .filter((path) => !/aws-xray-sdk-core\/dist\/lib\/patchers\/aws_p\.js$/.test(path));
+  if (importers.length > 0) {
+    throw new Error(
+      `semver is aliased to a stand-in for the X-Ray SDK only, but ${importers.join(', ')} import(s) it: ` +
+        'remove the alias in packages/bundler/src/bundle-lambda.mjs or bundle the real semver',
+    );
+  }
 }

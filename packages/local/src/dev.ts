@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<void> {
   for (const feature of unsupported) warn(`not supported locally, ignored: ${feature}`);
 
   await buildApps(functions, log);
-  const host = new FunctionHost(functions.specs, { logs: process.stdout, log, metrics: log });
+  const host = new FunctionHost(functions.specs, { logs: process.stdout, log, metrics: log, traces: log });
   stops.push(() => host.close());
 
   const server = await startApiServer({

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { EmfLineSplitter } from './emf.ts';
+import { LocalTraces } from './traces.ts';
 import type { InvokeError, InvokeOutcome, Log } from './types.ts';
 
 /** One function as the host runs it: a built handler module and the environment Lambda would give it. */
@@ -16,6 +17,8 @@ export interface FunctionSpec {
   functionArn: string;
   /** Exactly the worker's process.env: the template's variables, resolved, plus Lambda's own. */
   environment: Record<string, string>;
+  /** `Tracing: Active`: invocations are sampled for X-Ray. */
+  tracing?: boolean;
 }
 
 interface Pending {
@@ -35,6 +38,7 @@ interface Pending {
 export class FunctionHost {
   readonly #specs = new Map<string, FunctionSpec>();
   readonly #sandboxes = new Map<string, Sandbox>();
+  #traces: Promise<LocalTraces> | undefined;
 
   constructor(
     specs: readonly FunctionSpec[],
@@ -43,6 +47,8 @@ export class FunctionHost {
       log: Log;
       /** Where to summarise the EMF metrics a function prints (after its invocation line); off if unset. */
       metrics?: Log;
+      /** Where to print each invocation's X-Ray trace (after its invocation line); off if unset. */
+      traces?: Log;
     },
   ) {
     for (const spec of specs) this.#specs.set(spec.logicalId, spec);
@@ -57,14 +63,17 @@ export class FunctionHost {
         errorMessage: `No function ${logicalId}`,
       });
     }
+    // The local X-Ray daemon: functions always get one to send to, as Lambda gives them one.
+    this.#traces ??= LocalTraces.start();
+    const traces = await this.#traces;
     let sandbox = this.#sandboxes.get(logicalId);
     if (!sandbox || sandbox.dead) {
-      sandbox = new Sandbox(spec, this.output.logs, this.output.metrics);
+      sandbox = new Sandbox(spec, this.output.logs, traces, this.output);
       this.#sandboxes.set(logicalId, sandbox);
     }
     const outcome = await sandbox.invoke(event);
     this.output.log(invocationLine(logicalId, trigger, outcome));
-    sandbox.flushMetrics();
+    sandbox.flushSummaries();
     return outcome;
   };
 
@@ -79,6 +88,9 @@ export class FunctionHost {
   async close(): Promise<void> {
     await Promise.all([...this.#sandboxes.values()].map((sandbox) => sandbox.terminate()));
     this.#sandboxes.clear();
+    const traces = this.#traces;
+    this.#traces = undefined;
+    await (await traces)?.close();
   }
 }
 
@@ -88,19 +100,20 @@ class Sandbox {
   #pending: Pending | undefined;
   #ready: Promise<{ initMs: number } | { error: InvokeError }>;
   #initReported = false;
-  /** Metric summaries printed during the running invocation, held until its invocation line is out. */
-  #heldMetrics: string[] = [];
-  readonly #metrics: Log | undefined;
+  /** Metric and trace summaries printed during an invocation, held until its invocation line is out. */
+  #held: { line: string; to: Log }[] = [];
+  #holding = false;
   readonly #worker: Worker;
 
   constructor(
     private readonly spec: FunctionSpec,
     logs: Writable,
-    metrics?: Log,
+    private readonly traces: LocalTraces,
+    private readonly summaries: { metrics?: Log; traces?: Log },
   ) {
-    this.#metrics = metrics;
+    const { metrics } = summaries;
     this.#worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
-      env: spec.environment,
+      env: { ...spec.environment, AWS_XRAY_DAEMON_ADDRESS: traces.address },
       workerData: {
         handlerFile: spec.handlerFile,
         exportName: spec.exportName,
@@ -113,7 +126,7 @@ class Sandbox {
       resourceLimits: { maxOldGenerationSizeMb: spec.memoryMb },
     });
     if (metrics) {
-      const summarise: Log = (line) => (this.#pending ? this.#heldMetrics.push(line) : metrics(line));
+      const summarise = this.#summarise(metrics);
       this.#worker.stdout.pipe(new EmfLineSplitter(spec.logicalId, summarise)).pipe(logs, { end: false });
     } else this.#worker.stdout.pipe(logs, { end: false });
     this.#worker.stderr.pipe(logs, { end: false });
@@ -171,8 +184,15 @@ class Sandbox {
       return failure(requestId, performance.now() - started, ready.error);
     }
     this.#initReported = true;
+    this.#holding = true;
     const timeoutMs = this.spec.timeoutSeconds * 1000;
-    return new Promise<InvokeOutcome>((resolve) => {
+    const { traces } = this.summaries;
+    const traceHeader = this.traces.begin(
+      Boolean(this.spec.tracing && traces),
+      this.spec.logicalId,
+      traces ? this.#summarise(traces) : () => undefined,
+    );
+    const outcome = new Promise<InvokeOutcome>((resolve) => {
       const timer = setTimeout(() => {
         // Lambda stops the environment at the timeout; the next invocation gets a fresh one.
         this.#finish(
@@ -184,8 +204,19 @@ class Sandbox {
         void this.terminate();
       }, timeoutMs);
       this.#pending = { requestId, resolve, started, initMs, timer };
-      this.#worker.postMessage({ requestId, event, deadline: Date.now() + timeoutMs });
+      this.#worker.postMessage({ requestId, event, deadline: Date.now() + timeoutMs, traceHeader });
     });
+    const settled = await outcome;
+    await this.traces.end(traceHeader);
+    return settled;
+  }
+
+  /** Prints a summary line now, or after the invocation line when an invocation is running. */
+  #summarise(to: Log): Log {
+    return (line) => {
+      if (this.#holding) this.#held.push({ line, to });
+      else to(line);
+    };
   }
 
   #settle(message: Extract<WorkerMessage, { type: 'result' }>): void {
@@ -218,11 +249,12 @@ class Sandbox {
     pending.resolve(outcome);
   }
 
-  /** Logs the metric summaries held back during the invocation that just finished. */
-  flushMetrics(): void {
-    const held = this.#heldMetrics;
-    this.#heldMetrics = [];
-    for (const line of held) this.#metrics?.(line);
+  /** Logs the metric and trace summaries held back during the invocation that just finished. */
+  flushSummaries(): void {
+    const held = this.#held;
+    this.#held = [];
+    this.#holding = false;
+    for (const { line, to } of held) to(line);
   }
 
   /** Lets the in-flight invocation finish, then stops the environment. */

@@ -45,7 +45,9 @@ try {
 }
 
 port.on('message', async (/** @type {any} */ message) => {
-  const { requestId, event, deadline } = message;
+  const { requestId, event, deadline, traceHeader } = message;
+  // As Lambda's runtime does before each invocation: the X-Ray SDK reads the trace from here.
+  process.env._X_AMZN_TRACE_ID = traceHeader;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName,

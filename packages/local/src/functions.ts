@@ -72,6 +72,7 @@ export function localFunctions(
       exportName,
       timeoutSeconds: Number(properties.Timeout ?? 3),
       memoryMb,
+      tracing: properties.Tracing === 'Active',
       functionArn: `arn:aws:lambda:${aws.region}:${stack.accountId}:function:${functionName}`,
       environment: {
         ...templateVariables(properties, stack),

@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
         say,
       );
     }
-    const host = new FunctionHost([spec], { logs: process.stderr, log: say, metrics: say });
+    const host = new FunctionHost([spec], { logs: process.stderr, log: say, metrics: say, traces: say });
     try {
       const outcome = await host.invoke(spec.logicalId, event, `invoke ${values.event}`);
       process.stdout.write(`${JSON.stringify(outcome.ok ? outcome.result : outcome.error, null, 2)}\n`);

@@ -91,6 +91,15 @@ describe('pnpm dev with the repo template', () => {
     );
   });
 
+  it('prints the X-Ray trace of each invocation: the handler annotated with the user id, its DynamoDB calls', () => {
+    const output = dev.output();
+    expect(output).toMatch(
+      /UsersApiFunction {2}trace 1-[0-9a-f]{8}-[0-9a-f]{24} {2}## index\.handler {2}[\d.]+ ms {2}ColdStart=true Service=users-api userId=[0-9a-f-]{36}/,
+    );
+    expect(output).toMatch(/^ +DynamoDB PutItem {2}[\d.]+ ms 200$/m);
+    expect(output).toMatch(/^ +DynamoDB DeleteItem {2}[\d.]+ ms 200$/m);
+  });
+
   it('resizes an upload: the four outputs appear under processed/ (S3 → EventBridge → image-resizer)', async () => {
     const s3 = new S3Client({
       endpoint: dev.stack.endpoint,
@@ -122,6 +131,9 @@ describe('pnpm dev with the repo template', () => {
       'processed/thumbnail/e2e.jpg',
     ]);
     expect(dev.output()).toMatch(/ImageResizerFunction ← async:ImageUploaded {2}ok/);
+    // One unit of work per object, annotated with its key, holding the download and the four uploads.
+    expect(dev.output()).toMatch(/^ +### resize {2}[\d.]+ ms {2}bucket=\S+ objectKey=uploads\/e2e\.jpg$/m);
+    expect(dev.output()).toMatch(/^ +S3 PutObject ×4 {2}[\d.]+–[\d.]+ ms 200$/m);
     s3.destroy();
   });
 

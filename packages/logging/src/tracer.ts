@@ -1,0 +1,82 @@
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { MiddlewareObj } from '@middy/core';
+
+export type { Tracer } from '@aws-lambda-powertools/tracer';
+
+/** What X-Ray indexes for search: `annotation.objectKey = "uploads/cat.jpg"` in a filter expression. */
+export type Annotations = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/**
+ * Builds the function's one Powertools Tracer (AWS X-Ray); call it once at module scope. It traces only
+ * where Lambda runs the function with `Tracing: Active` (the template's Globals): in tests, benches and
+ * wherever AWS_EXECUTION_ENV is unset, or with POWERTOOLS_TRACE_ENABLED=false, every call below is a
+ * no-op. Outgoing HTTPS calls are not traced separately: the AWS SDK clients are (see traceClient), and
+ * they make all of this repo's calls.
+ */
+export function createTracer({ serviceName }: { serviceName: string }): Tracer {
+  return new Tracer({ serviceName, captureHTTPsRequests: false });
+}
+
+/**
+ * middy middleware: the invocation as a `## <handler>` subsegment with the ColdStart and Service
+ * annotations, errors recorded on it. The response is never captured: API bodies, batch reports and
+ * object listings do not belong in a trace (X-Ray documents are capped at 64 KB anyway).
+ */
+export function withTracing(tracer: Tracer | undefined): MiddlewareObj[] {
+  return tracer ? [captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj] : [];
+}
+
+/**
+ * The same client with every command recorded as a subsegment (service, operation, region, request id,
+ * retries, status, and the SDK's allow-listed request fields such as TableName — never items or bodies).
+ * Wrap each client once, where it is built.
+ */
+export function traceClient<Client extends object>(tracer: Tracer | undefined, client: Client): Client {
+  return tracer ? tracer.captureAWSv3Client(client) : client;
+}
+
+/** Annotates the invocation's subsegment (users-api's user id, say). */
+export function annotate(tracer: Tracer | undefined, annotations: Annotations): void {
+  if (!tracer?.isTracingEnabled()) return;
+  for (const [key, value] of Object.entries(annotations)) {
+    if (value !== undefined) tracer.putAnnotation(key, annotationValue(value));
+  }
+}
+
+/**
+ * Runs one unit of work (an object, a batch message) in its own subsegment named `name`, annotated, so
+ * that concurrent jobs in one invocation each get their own SDK calls, duration and error. Without
+ * tracing it just runs the work.
+ */
+export async function traceWork<Result>(
+  tracer: Tracer | undefined,
+  name: string,
+  annotations: Annotations,
+  work: () => Promise<Result>,
+): Promise<Result> {
+  if (!tracer?.isTracingEnabled()) return work();
+  // captureAsyncFunc runs the work in a context of its own and returns what it returns.
+  return tracer.provider.captureAsyncFunc(`### ${name}`, async (subsegment) => {
+    for (const [key, value] of Object.entries(annotations)) {
+      if (value !== undefined) subsegment?.addAnnotation(key, annotationValue(value));
+    }
+    try {
+      return await work();
+    } catch (error) {
+      subsegment?.addError(error as Error);
+      throw error;
+    } finally {
+      subsegment?.close();
+    }
+  }) as Promise<Result>;
+}
+
+/** X-Ray keeps string annotation values up to 1,000 characters; S3 keys may have 1,024 bytes. */
+const maxAnnotationLength = 1_000;
+
+function annotationValue(value: string | number | boolean): string | number | boolean {
+  return typeof value === 'string' && value.length > maxAnnotationLength
+    ? value.slice(0, maxAnnotationLength)
+    : value;
+}
