@@ -7,6 +7,8 @@ export interface BundleOptions {
   outDir?: string;
   /** Leave `@aws-sdk/*` and `@smithy/*` to the Lambda runtime instead of bundling them. */
   externalAwsSdk?: boolean;
+  /** More module substitutions, module name → absolute file (benchmarks build variants this way). */
+  alias?: Record<string, string>;
 }
 
 /** Bundles one Lambda function's `src/handler.ts` into `index.mjs` (+ source map). */

@@ -9,6 +9,7 @@ import { build } from 'esbuild';
  * @property {string} appDir the app's folder (holds package.json and src/handler.ts)
  * @property {string} [outDir] where index.mjs and its source map go; default `<appDir>/dist`
  * @property {boolean} [externalAwsSdk] leave `@aws-sdk/*` to the Lambda runtime instead of bundling it
+ * @property {Record<string, string>} [alias] more module substitutions (benchmarks build variants this way)
  */
 
 /**
@@ -18,7 +19,12 @@ import { build } from 'esbuild';
  * code such as sharp is installed into the artifact for the target architecture instead).
  * @param {BundleOptions} options
  */
-export async function bundleLambda({ appDir, outDir = join(appDir, 'dist'), externalAwsSdk = false }) {
+export async function bundleLambda({
+  appDir,
+  outDir = join(appDir, 'dist'),
+  externalAwsSdk = false,
+  alias = {},
+}) {
   const manifest = JSON.parse(await readFile(join(appDir, 'package.json'), 'utf8'));
   /** @type {string[]} */
   const external = [...(manifest.lambda?.external ?? [])];
@@ -50,6 +56,7 @@ export async function bundleLambda({ appDir, outDir = join(appDir, 'dist'), exte
         new URL('./lambda-credentials.mjs', import.meta.url),
       ),
       semver: xraySemver,
+      ...alias,
     },
     metafile: true,
     logLevel: 'warning',

@@ -1,0 +1,5 @@
+// @ts-check
+// @repo/logging/metrics without CloudWatch EMF, for the bench's bundle-growth comparison only.
+export const metricsNamespace = 'LambdaMonorepo';
+export const createMetrics = () => undefined;
+export const withMetrics = () => [];
