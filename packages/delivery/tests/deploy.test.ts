@@ -111,10 +111,9 @@ describe('composing one app’s deploy', () => {
   it('adds a new resource of the app and deletes one the app no longer has, with its outputs', () => {
     const deployed = packaged(real);
     const local = structuredClone(real);
-    local.Resources.ResizeJobsHighWaterAlarm = {
-      ...structuredClone(real.Resources.ResizeJobsQueueAgeAlarm as never),
-      Metadata: { App: 'batch-worker' },
-    };
+    const alarm = structuredClone(real.Resources.ResizeJobsQueueAgeAlarm);
+    if (!alarm) throw new Error('template.yaml has no ResizeJobsQueueAgeAlarm');
+    local.Resources.ResizeJobsHighWaterAlarm = { ...alarm, Metadata: { App: 'batch-worker' } };
     delete local.Resources.ResizeJobsDlqAgeAlarm;
 
     const { template, shipped, removed } = compose('batch-worker', local, deployed);
@@ -216,12 +215,15 @@ describe('pnpm run deploy (dry run)', () => {
   });
 
   it('prints the whole-stack build and deploy for --all', () => {
-    const result = deploy('--all', '--stage', 'dev', '--dry-run');
+    const role = 'arn:aws:iam::123456789012:role/lambda-monorepo-github-CloudFormationExecutionRole';
+    const result = deploy('--all', '--stage', 'dev', '--dry-run', '--role-arn', role);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain(
       `$ sam build --template-file ${join(root, 'template.yaml')} --config-file`,
     );
-    expect(result.stderr).toContain('$ sam deploy --config-file');
+    expect(result.stderr).toContain(
+      `$ sam deploy --config-file ${join(root, 'samconfig.toml')} --config-env dev --role-arn ${role}`,
+    );
   });
 
   it('answers usage mistakes with exit 2 and the usage', () => {
