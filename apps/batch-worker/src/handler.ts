@@ -11,7 +11,14 @@ import { resizeSettingsFrom } from '@repo/image-jobs/settings';
 import { createLogger } from '@repo/logging/logger';
 import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
-import { createTracer, type Tracer, traceClient, traceWork, withTracing } from '@repo/logging/tracer';
+import {
+  createTracer,
+  rejectedOutcome,
+  type Tracer,
+  traceClient,
+  traceWork,
+  withTracing,
+} from '@repo/logging/tracer';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { concurrencyFor } from './concurrency.ts';
@@ -90,6 +97,7 @@ export function createHandler({
             settings: { ...settings, sizes: chosen, format: format ?? settings.format },
             remainingMs: () => context.getRemainingTimeInMillis(),
           }),
+        rejectedOutcome,
       );
       if (metrics) recordResizeMetrics(metrics, outcome);
       const where = { messageId: record.messageId, bucket: object.bucket, key: object.key };

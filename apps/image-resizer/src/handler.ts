@@ -14,7 +14,14 @@ import { s3EventId } from '@repo/logging/correlation';
 import { createLogger } from '@repo/logging/logger';
 import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
-import { createTracer, type Tracer, traceClient, traceWork, withTracing } from '@repo/logging/tracer';
+import {
+  createTracer,
+  rejectedOutcome,
+  type Tracer,
+  traceClient,
+  traceWork,
+  withTracing,
+} from '@repo/logging/tracer';
 import type { Context } from 'aws-lambda';
 import { readConfig } from './config.ts';
 
@@ -58,6 +65,7 @@ export function createHandler({ s3, logger, metrics, tracer, settings }: Depende
           'resize',
           { bucket: object.bucket, objectKey: object.key },
           () => resizeUpload(object, { s3, settings, remainingMs: () => context.getRemainingTimeInMillis() }),
+          rejectedOutcome,
         );
         if (outcome.status === 'rejected') {
           logger.error('Image not processed (permanent, not retried)', {

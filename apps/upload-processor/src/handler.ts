@@ -11,7 +11,14 @@ import { s3EventId } from '@repo/logging/correlation';
 import { createLogger } from '@repo/logging/logger';
 import { createMetrics, withMetrics } from '@repo/logging/metrics';
 import { withLogging } from '@repo/logging/middleware';
-import { createTracer, type Tracer, traceClient, traceWork, withTracing } from '@repo/logging/tracer';
+import {
+  createTracer,
+  rejectedOutcome,
+  type Tracer,
+  traceClient,
+  traceWork,
+  withTracing,
+} from '@repo/logging/tracer';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { readConfig } from './config.ts';
 import {
@@ -50,6 +57,7 @@ export function createHandler({ logger, metrics, tracer, ...deps }: Dependencies
         'record-upload',
         { bucket: object.bucket, objectKey: object.key, messageId },
         () => recordUpload(object, deps),
+        rejectedOutcome,
       );
       recordOutcomeMetrics(metrics, outcome);
       if (outcome.status === 'rejected') {

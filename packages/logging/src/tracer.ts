@@ -46,14 +46,17 @@ export function annotate(tracer: Tracer | undefined, annotations: Annotations): 
 
 /**
  * Runs one unit of work (an object, a batch message) in its own subsegment named `name`, annotated, so
- * that concurrent jobs in one invocation each get their own SDK calls, duration and error. Without
- * tracing it just runs the work.
+ * that concurrent jobs in one invocation each get their own SDK calls, duration and error. Work that
+ * ends in a permanent rejection without throwing (a corrupt image, a vanished object) is marked too:
+ * `rejectionOf` names the reason, which becomes the `rejected` annotation and the subsegment's error
+ * flag, so `annotation.rejected = "corrupt"` finds them. Without tracing it just runs the work.
  */
 export async function traceWork<Result>(
   tracer: Tracer | undefined,
   name: string,
   annotations: Annotations,
   work: () => Promise<Result>,
+  rejectionOf?: (result: Result) => string | undefined,
 ): Promise<Result> {
   if (!tracer?.isTracingEnabled()) return work();
   // captureAsyncFunc runs the work in a context of its own and returns what it returns.
@@ -62,7 +65,13 @@ export async function traceWork<Result>(
       if (value !== undefined) subsegment?.addAnnotation(key, annotationValue(value));
     }
     try {
-      return await work();
+      const result = await work();
+      const rejected = rejectionOf?.(result);
+      if (rejected !== undefined) {
+        subsegment?.addAnnotation('rejected', annotationValue(rejected));
+        subsegment?.addErrorFlag();
+      }
+      return result;
     } catch (error) {
       subsegment?.addError(error as Error);
       throw error;
@@ -70,6 +79,11 @@ export async function traceWork<Result>(
       subsegment?.close();
     }
   }) as Promise<Result>;
+}
+
+/** For traceWork: the reason of an outcome shaped `{ status: 'rejected', reason }`, as the S3 apps return. */
+export function rejectedOutcome(outcome: { status: string; reason?: string }): string | undefined {
+  return outcome.status === 'rejected' ? (outcome.reason ?? 'rejected') : undefined;
 }
 
 /** X-Ray keeps string annotation values up to 1,000 characters; S3 keys may have 1,024 bytes. */

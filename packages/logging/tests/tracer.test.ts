@@ -166,6 +166,38 @@ describe('tracing (Powertools tracer, X-Ray)', () => {
     expect(invocation?.fault || invocation?.error).toBe(true);
   });
 
+  it('marks work that ended in a permanent rejection (not thrown) as an error annotated with its reason', async () => {
+    const tracer = tracing.createTracer({ serviceName: 'image-resizer' });
+    const handler = middy()
+      .use(tracing.withTracing(tracer))
+      .handler(async () =>
+        Promise.all(
+          [
+            { status: 'rejected', reason: 'corrupt' },
+            { status: 'resized', reason: undefined },
+          ].map((outcome, index) =>
+            tracing.traceWork(
+              tracer,
+              'resize',
+              { objectKey: `k${index}` },
+              async () => outcome,
+              tracing.rejectedOutcome,
+            ),
+          ),
+        ),
+      );
+
+    await invoke(handler);
+    const all = flatten(await daemon.waitFor((docs) => handlerSegment(docs)?.end_time !== undefined));
+    const [rejected, resized] = ['k0', 'k1'].map((key) =>
+      all.find((doc) => doc.annotations?.objectKey === key),
+    );
+    expect(rejected).toMatchObject({ error: true, annotations: { objectKey: 'k0', rejected: 'corrupt' } });
+    expect(resized?.error).toBeFalsy();
+    expect(resized?.annotations).toEqual({ objectKey: 'k1' });
+    expect(handlerSegment(all)?.error).toBeFalsy();
+  });
+
   it('sends nothing when tracing is switched off or no tracer is given, and the work still runs', async () => {
     process.env.POWERTOOLS_TRACE_ENABLED = 'false';
     const disabled = tracing.createTracer({ serviceName: 'users-api' });

@@ -1,0 +1,167 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '@repo/aws/s3';
+import { defaultSizes } from '@repo/image/resize-image';
+import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
+import { createLogger } from '@repo/logging/logger';
+import { lambdaContext } from '@repo/testing/lambda-context';
+import { type MotoServer, startMoto } from '@repo/testing/moto';
+import { photo } from '@repo/testing/photos';
+import {
+  lambdaTraceHeader,
+  startXRayDaemon,
+  type XRayDaemon,
+  type XRayDocument,
+} from '@repo/testing/xray-daemon';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { objectCreated } from './events.ts';
+
+// The X-Ray SDK decides at import whether it runs in Lambda (LAMBDA_TASK_ROOT) and where the daemon is,
+// so the handler module (and, through it, the tracer) is imported only once the environment is Lambda's.
+let daemon: XRayDaemon;
+let moto: MotoServer;
+let admin: S3Client;
+let app: typeof import('../../src/handler.ts');
+let tracing: typeof import('@repo/logging/tracer');
+const savedEnv = { ...process.env };
+
+const bucket = 'image-resizer-tracing';
+const settings: ResizeSettings = {
+  sizes: defaultSizes,
+  inputPrefix: 'uploads/',
+  outputPrefix: 'processed/',
+  maxInputBytes: 5 * 1024 * 1024,
+  maxInputPixels: 50_000_000,
+  format: 'jpeg',
+  quality: 85,
+  cacheControl: 'public, max-age=86400',
+  minRemainingMs: 3_000,
+};
+
+beforeAll(async () => {
+  [daemon, moto] = await Promise.all([startXRayDaemon(), startMoto()]);
+  admin = new S3Client({ endpoint: moto.endpoint });
+  await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+  Object.assign(process.env, {
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    LAMBDA_TASK_ROOT: '/var/task',
+    _HANDLER: 'index.handler',
+    AWS_XRAY_DAEMON_ADDRESS: daemon.address,
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+  });
+  app = await import('../../src/handler.ts');
+  tracing = await import('@repo/logging/tracer');
+}, 30_000);
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await Promise.all([daemon?.close(), moto?.stop()]);
+});
+
+beforeEach(() => {
+  daemon.clear();
+});
+
+/** The handler as module scope builds it, with a real tracer and a traced S3 client of its own, on moto. */
+function tracedHandler() {
+  const tracer = tracing.createTracer({ serviceName: 'image-resizer' });
+  return app.createHandler({
+    s3: tracing.traceClient(tracer, createS3Client({ maxAttempts: 1, endpoint: moto.endpoint })),
+    logger: createLogger({ serviceName: 'image-resizer', logLevel: 'SILENT' }),
+    tracer,
+    settings,
+  });
+}
+
+/** Uploads `bytes` under `key`, then runs the Object Created event for it as Lambda would. */
+async function uploadAndInvoke(key: string, bytes: Buffer) {
+  await admin.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: 'image/jpeg' }),
+  );
+  const { header, traceId } = lambdaTraceHeader();
+  process.env._X_AMZN_TRACE_ID = header;
+  const outcomes = await tracedHandler()(
+    objectCreated(bucket, key, bytes.length) as never,
+    lambdaContext({ timeoutMs: 60_000 }),
+  );
+  const all = flatten(await daemon.waitFor((docs) => handlerSegment(flatten(docs))?.end_time !== undefined));
+  return { outcomes, all, traceId, invocation: handlerSegment(all) };
+}
+
+describe('image-resizer tracing (X-Ray)', () => {
+  it('records the resize of an upload as an annotated subsegment holding its S3 read and four writes', async () => {
+    const key = 'uploads/traced/cat.jpg';
+
+    const { outcomes, all, traceId, invocation } = await uploadAndInvoke(key, await photo(1600, 1200));
+
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'resized' })]);
+    expect(invocation).toMatchObject({
+      trace_id: traceId,
+      type: 'subsegment',
+      annotations: { ColdStart: true, Service: 'image-resizer' },
+    });
+    expect(invocation?.fault || invocation?.error).toBeFalsy();
+    const resizes = all.filter((doc) => doc.name === '### resize');
+    expect(resizes).toEqual([
+      expect.objectContaining({ trace_id: traceId, annotations: { bucket, objectKey: key } }),
+    ]);
+    const [resize] = resizes;
+    expect(resize?.end_time).toBeDefined();
+    expect(resize?.fault || resize?.error).toBeFalsy();
+    expect(parentIdOf(all, resize)).toBe(invocation?.id);
+
+    // Every S3 call of the invocation belongs to the resize: one read of the upload, four writes.
+    const calls = all.filter((doc) => doc.namespace === 'aws');
+    expect(calls.every((call) => call.name === 'S3' && parentIdOf(all, call) === resize?.id)).toBe(true);
+    expect(operationsOf(calls)).toEqual(['GetObject', 'PutObject', 'PutObject', 'PutObject', 'PutObject']);
+    expect(calls.find((call) => call.aws?.operation === 'GetObject')?.aws).toMatchObject({
+      bucket_name: bucket,
+      key,
+    });
+    expect(
+      calls
+        .filter((call) => call.aws?.operation === 'PutObject')
+        .map((call) => call.aws?.key)
+        .sort(),
+    ).toEqual([
+      'processed/large/traced/cat.jpg',
+      'processed/medium/traced/cat.jpg',
+      'processed/small/traced/cat.jpg',
+      'processed/thumbnail/traced/cat.jpg',
+    ]);
+  });
+
+  it('records a rejected image as an error of its resize subsegment, annotated with the reason', async () => {
+    const key = 'uploads/traced/corrupt.jpg';
+    const corrupt = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2_048, 0x5a)]);
+
+    const { outcomes, all, traceId, invocation } = await uploadAndInvoke(key, corrupt);
+
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'rejected' })]);
+    expect(invocation).toMatchObject({ trace_id: traceId, annotations: { Service: 'image-resizer' } });
+    const resizes = all.filter((doc) => doc.name === '### resize');
+    // A permanent rejection is not thrown, yet on-call finds it: error flag and `annotation.rejected`.
+    expect(resizes).toEqual([
+      expect.objectContaining({ annotations: { bucket, objectKey: key, rejected: 'corrupt' }, error: true }),
+    ]);
+    expect(resizes[0]?.end_time).toBeDefined();
+    expect(parentIdOf(all, resizes[0])).toBe(invocation?.id);
+    const calls = all.filter((doc) => doc.namespace === 'aws');
+    expect(operationsOf(calls)).toEqual(['GetObject']);
+    expect(parentIdOf(all, calls[0])).toBe(resizes[0]?.id);
+  });
+});
+
+const handlerSegment = (all: XRayDocument[]) => all.find((doc) => doc.name === '## index.handler');
+
+const operationsOf = (calls: XRayDocument[]) => calls.map((call) => String(call.aws?.operation)).sort();
+
+/** Subsegments arrive streamed (with parent_id) or nested in their parent: one flat list either way. */
+function flatten(documents: XRayDocument[]): XRayDocument[] {
+  return documents.flatMap((doc) => [doc, ...flatten(doc.subsegments ?? [])]);
+}
+
+/** A document's parent: its parent_id when streamed, else the document that nests it. */
+function parentIdOf(all: XRayDocument[], child: XRayDocument | undefined): string | undefined {
+  if (!child) return undefined;
+  return child.parent_id ?? all.find((doc) => doc.subsegments?.some((sub) => sub.id === child.id))?.id;
+}
