@@ -34,10 +34,12 @@ interface Options {
   template: string;
   /** CloudFormation's execution role (`sam deploy --role-arn`): CI passes the one infra/github-oidc.yaml made. */
   roleArn?: string;
+  /** Deploy without the interactive change-set prompt (samconfig asks for one in prod): CI, after approval. */
+  noConfirm: boolean;
 }
 
 const usage =
-  'usage: pnpm run deploy <app…> --stage <dev|prod> [--dry-run] [--deployed-template <file>] [--role-arn <arn>]\n' +
+  'usage: pnpm run deploy <app…> --stage <dev|prod> [--dry-run] [--deployed-template <file>] [--role-arn <arn>] [--no-confirm-changeset]\n' +
   '       pnpm run deploy --all --stage <dev|prod> [--dry-run]\n' +
   '       pnpm run deploy --affected-since <git ref> --list';
 
@@ -49,6 +51,7 @@ function parseArguments(argv: string[]): Options {
     all: false,
     dryRun: false,
     list: false,
+    noConfirm: false,
     template: join(findWorkspaceRoot(), 'template.yaml'),
   };
   for (let index = 0; index < argv.length; index++) {
@@ -66,6 +69,7 @@ function parseArguments(argv: string[]): Options {
     else if (argument === '--list') options.list = true;
     else if (argument === '--template') options.template = value();
     else if (argument === '--role-arn') options.roleArn = value();
+    else if (argument === '--no-confirm-changeset') options.noConfirm = true;
     else if (argument === '--') continue;
     else if (argument.startsWith('--')) throw new UsageError(`unknown option ${argument}`);
     else options.apps.push(argument);
@@ -166,12 +170,15 @@ function main(argv: string[]): void {
   const stage = stageOf(join(root, 'samconfig.toml'), options.stage);
   const samconfig = join(root, 'samconfig.toml');
   const common = ['--config-file', samconfig, '--config-env', options.stage];
-  const roleArn = options.roleArn ? ['--role-arn', options.roleArn] : [];
+  const deployFlags = [
+    ...(options.roleArn ? ['--role-arn', options.roleArn] : []),
+    ...(options.noConfirm ? ['--no-confirm-changeset'] : []),
+  ];
 
   if (options.all) {
     if (options.apps.length > 0) throw new UsageError('--all deploys every app: name no app with it');
     run(['sam', 'build', '--template-file', templateFile, ...common], { ...options, cwd: root });
-    run(['sam', 'deploy', ...common, ...roleArn], { ...options, cwd: root });
+    run(['sam', 'deploy', ...common, ...deployFlags], { ...options, cwd: root });
     return;
   }
   if (options.apps.length === 0) throw new UsageError('name the app to deploy, or --all');
@@ -209,7 +216,10 @@ function main(argv: string[]): void {
     if (options.dryRun && !deployed) {
       console.error(`  (dry run: ${app}'s resources would be composed into the deployed template; pass`);
       console.error('   --deployed-template <file> to see the result)');
-      run(['sam', 'deploy', '--template-file', composed, ...common, ...roleArn], { ...options, cwd: root });
+      run(['sam', 'deploy', '--template-file', composed, ...common, ...deployFlags], {
+        ...options,
+        cwd: root,
+      });
       continue;
     }
     const composition = composeAppDeploy({
@@ -225,7 +235,7 @@ function main(argv: string[]): void {
     if (composition.removed.length > 0) console.error(`  deletes ${composition.removed.join(', ')}`);
     for (const note of composition.notShipped) console.error(`  left as deployed: ${note}`);
     console.error(`  template: ${relative(root, composed)}`);
-    run(['sam', 'deploy', '--template-file', composed, ...common, ...roleArn], { ...options, cwd: root });
+    run(['sam', 'deploy', '--template-file', composed, ...common, ...deployFlags], { ...options, cwd: root });
   }
 }
 

@@ -216,13 +216,21 @@ describe('pnpm run deploy (dry run)', () => {
 
   it('prints the whole-stack build and deploy for --all', () => {
     const role = 'arn:aws:iam::123456789012:role/lambda-monorepo-github-CloudFormationExecutionRole';
-    const result = deploy('--all', '--stage', 'dev', '--dry-run', '--role-arn', role);
+    const result = deploy(
+      '--all',
+      '--stage',
+      'dev',
+      '--dry-run',
+      '--role-arn',
+      role,
+      '--no-confirm-changeset',
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain(
       `$ sam build --template-file ${join(root, 'template.yaml')} --config-file`,
     );
     expect(result.stderr).toContain(
-      `$ sam deploy --config-file ${join(root, 'samconfig.toml')} --config-env dev --role-arn ${role}`,
+      `$ sam deploy --config-file ${join(root, 'samconfig.toml')} --config-env dev --role-arn ${role} --no-confirm-changeset`,
     );
   });
 

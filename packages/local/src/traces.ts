@@ -103,7 +103,9 @@ export function formatTrace(documents: readonly XRayDocument[], label = ''): str
       while (child.namespace === 'aws' && sameCall(children[index + 1], child)) {
         group.push(children[++index] as XRayDocument);
       }
-      lines.push(`${indent}${'  '.repeat(depth)}${group.length > 1 ? describeGroup(group) : describe(child)}`);
+      lines.push(
+        `${indent}${'  '.repeat(depth)}${group.length > 1 ? describeGroup(group) : describe(child)}`,
+      );
       walk(child, depth + 1);
     }
   };
