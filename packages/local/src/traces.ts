@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startXRayDaemon, type XRayDaemon, type XRayDocument } from '@repo/testing/xray-daemon';
+import { flattenTrace, startXRayDaemon, type XRayDaemon, type XRayDocument } from '@repo/testing/xray-daemon';
 import type { Log } from './types.ts';
 
 /**
@@ -84,7 +84,7 @@ export class LocalTraces {
  * (units of work, AWS calls) indented by depth, repeated AWS calls folded into one line (`×4`).
  */
 export function formatTrace(documents: readonly XRayDocument[], label = ''): string[] {
-  const all = flatten(documents);
+  const all = flattenTrace(documents);
   const root = all.find((doc) => doc.name.startsWith('## '));
   if (!root) return [];
   const childrenOf = (parent: XRayDocument) => {
@@ -145,8 +145,4 @@ function describeGroup(group: XRayDocument[]): string {
   const durations = group.map((doc) => ((doc.end_time ?? doc.start_time) - doc.start_time) * 1000);
   const outcomes = [...new Set(group.map(outcomeOf))].join(',');
   return `${first.name} ${String(first.aws?.operation ?? '')} ×${group.length}  ${Math.min(...durations).toFixed(1)}–${Math.max(...durations).toFixed(1)} ms${outcomes}`;
-}
-
-function flatten(documents: readonly XRayDocument[]): XRayDocument[] {
-  return documents.flatMap((doc) => [doc, ...flatten(doc.subsegments ?? [])]);
 }

@@ -4,20 +4,22 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import {
-  lambdaTraceHeader,
+  parentIdOf,
+  setFreshTraceHeader,
   startXRayDaemon,
+  traceOfInvocation,
+  useLambdaTracingEnvironment,
   type XRayDaemon,
-  type XRayDocument,
 } from '@repo/testing/xray-daemon';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-// The X-Ray SDK decides at import whether it runs in Lambda (LAMBDA_TASK_ROOT) and where the daemon is,
-// so the module under test is imported only after the environment is Lambda's.
+// The module under test is imported only once useLambdaTracingEnvironment has set Lambda's environment.
 let daemon: XRayDaemon;
 let dynamodb: Server;
 let tracing: typeof import('../src/tracer.ts');
 let endpoint: string;
+let restoreEnvironment: (() => void) | undefined;
 
 const secretResponse = 'response-body-that-must-not-be-traced';
 
@@ -31,13 +33,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => dynamodb.listen(0, '127.0.0.1', resolve));
-  Object.assign(process.env, {
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    LAMBDA_TASK_ROOT: '/var/task',
-    _HANDLER: 'index.handler',
-    AWS_XRAY_DAEMON_ADDRESS: daemon.address,
-    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-  });
+  restoreEnvironment = useLambdaTracingEnvironment(daemon);
   tracing = await import('../src/tracer.ts');
   endpoint = `http://127.0.0.1:${(dynamodb.address() as AddressInfo).port}`;
 });
@@ -51,6 +47,7 @@ const newClient = () =>
   });
 
 afterAll(async () => {
+  restoreEnvironment?.();
   await daemon.close();
   await new Promise((resolve) => dynamodb.close(resolve));
 });
@@ -59,19 +56,16 @@ beforeEach(() => {
   daemon.clear();
 });
 
-/** Runs one invocation as Lambda would: a fresh trace header, then the handler. */
-async function invoke<Result>(handler: (event: unknown, context: Context) => Promise<Result>) {
-  const { header, traceId } = lambdaTraceHeader();
-  process.env._X_AMZN_TRACE_ID = header;
-  const outcome = await handler({}, lambdaContext()).then(
+/** Runs the handler on an empty event; a failure settles as `{ error }` rather than rejecting. */
+const settle = <Result>(handler: (event: unknown, context: Context) => Promise<Result>) =>
+  handler({}, lambdaContext()).then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
-  return { traceId, outcome };
-}
 
-const handlerSegment = (documents: XRayDocument[]) =>
-  documents.find((doc) => doc.name === '## index.handler');
+/** Runs one invocation as Lambda would (a fresh trace header) and returns its trace once it is complete. */
+const invoke = <Result>(handler: (event: unknown, context: Context) => Promise<Result>) =>
+  traceOfInvocation(daemon, () => settle(handler));
 
 describe('tracing (Powertools tracer, X-Ray)', () => {
   it('records the invocation and its SDK calls under the Lambda trace, annotated, without the response', async () => {
@@ -86,10 +80,9 @@ describe('tracing (Powertools tracer, X-Ray)', () => {
       });
 
     const first = await invoke(handler);
-    expect(first.outcome).toEqual({ value: { statusCode: 200, body: secretResponse } });
-    const documents = await daemon.waitFor((docs) => handlerSegment(docs)?.end_time !== undefined);
+    expect(first.result).toEqual({ value: { statusCode: 200, body: secretResponse } });
 
-    const invocation = handlerSegment(documents);
+    const { documents, invocation } = first;
     expect(invocation).toMatchObject({
       trace_id: first.traceId,
       type: 'subsegment',
@@ -105,12 +98,8 @@ describe('tracing (Powertools tracer, X-Ray)', () => {
     expect(call?.parent_id ?? invocation?.id).toBe(invocation?.id);
     expect(JSON.stringify(documents)).not.toContain(secretResponse);
 
-    daemon.clear();
     const second = await invoke(handler);
-    const again = handlerSegment(
-      await daemon.waitFor((docs) => handlerSegment(docs)?.end_time !== undefined),
-    );
-    expect(again).toMatchObject({ trace_id: second.traceId, annotations: { ColdStart: false } });
+    expect(second.invocation).toMatchObject({ trace_id: second.traceId, annotations: { ColdStart: false } });
   });
 
   it('gives each concurrent unit of work its own annotated subsegment with its own SDK calls', async () => {
@@ -131,17 +120,15 @@ describe('tracing (Powertools tracer, X-Ray)', () => {
         ),
       );
 
-    const { outcome } = await invoke(handler);
-    expect(outcome).toEqual({ value: [0, 1, 2] });
-    const documents = await daemon.waitFor((docs) => handlerSegment(docs)?.end_time !== undefined);
-    const all = flatten(documents);
+    const { result, all, invocation } = await invoke(handler);
+    expect(result).toEqual({ value: [0, 1, 2] });
     for (const objectKey of keys) {
       const job = all.find((doc) => doc.name === '### resize' && doc.annotations?.objectKey === objectKey);
       expect(job, objectKey).toBeDefined();
-      expect(job?.parent_id ?? parentOf(all, job)?.id).toBe(handlerSegment(all)?.id);
+      expect(parentIdOf(all, job)).toBe(invocation?.id);
       // The job's own GetItem (its key doubles as the table name here) hangs under that job.
       const call = all.find((doc) => doc.name === 'DynamoDB' && doc.aws?.table_name === objectKey);
-      expect(call?.parent_id ?? parentOf(all, call)?.id, objectKey).toBe(job?.id);
+      expect(parentIdOf(all, call), objectKey).toBe(job?.id);
     }
   });
 
@@ -155,14 +142,12 @@ describe('tracing (Powertools tracer, X-Ray)', () => {
         }),
       );
 
-    const { outcome } = await invoke(handler);
-    expect(outcome).toMatchObject({ error: { message: 'decode failed' } });
-    const all = flatten(await daemon.waitFor((docs) => handlerSegment(docs)?.end_time !== undefined));
+    const { result, all, invocation } = await invoke(handler);
+    expect(result).toMatchObject({ error: { message: 'decode failed' } });
     const job = all.find((doc) => doc.name === '### resize');
     expect(job?.annotations?.objectKey).toHaveLength(1_000);
     expect(job?.fault || job?.error).toBe(true);
     expect(job?.cause?.exceptions?.[0]?.message).toBe('decode failed');
-    const invocation = handlerSegment(all);
     expect(invocation?.fault || invocation?.error).toBe(true);
   });
 
@@ -187,15 +172,14 @@ describe('tracing (Powertools tracer, X-Ray)', () => {
         ),
       );
 
-    await invoke(handler);
-    const all = flatten(await daemon.waitFor((docs) => handlerSegment(docs)?.end_time !== undefined));
+    const { all, invocation } = await invoke(handler);
     const [rejected, resized] = ['k0', 'k1'].map((key) =>
       all.find((doc) => doc.annotations?.objectKey === key),
     );
     expect(rejected).toMatchObject({ error: true, annotations: { objectKey: 'k0', rejected: 'corrupt' } });
     expect(resized?.error).toBeFalsy();
     expect(resized?.annotations).toEqual({ objectKey: 'k1' });
-    expect(handlerSegment(all)?.error).toBeFalsy();
+    expect(invocation?.error).toBeFalsy();
   });
 
   it('sends nothing when tracing is switched off or no tracer is given, and the work still runs', async () => {
@@ -211,18 +195,10 @@ describe('tracing (Powertools tracer, X-Ray)', () => {
           await db.send(new GetItemCommand({ TableName: 'users', Key: { id: { S: 'u1' } } }));
           return tracing.traceWork(tracer, 'job', { objectKey: 'a' }, async () => 'done');
         });
-      expect((await invoke(handler)).outcome).toEqual({ value: 'done' });
+      setFreshTraceHeader();
+      expect(await settle(handler)).toEqual({ value: 'done' });
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(daemon.documents()).toEqual([]);
   });
 });
-
-/** Subsegments arrive streamed (with parent_id) or nested in their parent: one flat list either way. */
-function flatten(documents: XRayDocument[]): XRayDocument[] {
-  return documents.flatMap((doc) => [doc, ...flatten(doc.subsegments ?? [])]);
-}
-
-function parentOf(all: XRayDocument[], child: XRayDocument | undefined): XRayDocument | undefined {
-  return child && all.find((doc) => doc.subsegments?.some((sub) => sub.id === child.id));
-}

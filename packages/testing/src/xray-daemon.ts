@@ -86,3 +86,85 @@ export function lambdaTraceHeader(): { header: string; traceId: string } {
   const traceId = `1-${epoch}-${randomBytes(12).toString('hex')}`;
   return { header: `Root=${traceId};Parent=${randomBytes(8).toString('hex')};Sampled=1`, traceId };
 }
+
+/** The handler Lambda names in `_HANDLER`; the X-Ray SDK names the invocation's subsegment after it. */
+const lambdaHandler = 'index.handler';
+
+/**
+ * Makes this process look like a Lambda container that traces to `daemon`. The X-Ray SDK decides at
+ * import whether it runs in Lambda (LAMBDA_TASK_ROOT) and where the daemon is, so call this before
+ * importing the code under test. Returns a function that puts the environment back as it was.
+ */
+export function useLambdaTracingEnvironment(daemon: XRayDaemon): () => void {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    LAMBDA_TASK_ROOT: '/var/task',
+    _HANDLER: lambdaHandler,
+    AWS_XRAY_DAEMON_ADDRESS: daemon.address,
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+  });
+  return () => {
+    for (const name of Object.keys(process.env)) {
+      if (!(name in saved)) delete process.env[name];
+    }
+    Object.assign(process.env, saved);
+  };
+}
+
+/**
+ * Sets a fresh `_X_AMZN_TRACE_ID`, as Lambda does before each invocation. Returns its trace id and the id
+ * of Lambda's own segment, the parent of the invocation's subsegment.
+ */
+export function setFreshTraceHeader(): { traceId: string; lambdaSegmentId: string | undefined } {
+  const { header, traceId } = lambdaTraceHeader();
+  process.env._X_AMZN_TRACE_ID = header;
+  return { traceId, lambdaSegmentId: /Parent=([0-9a-f]{16})/.exec(header)?.[1] };
+}
+
+/** Subsegments arrive streamed (with parent_id) or nested in their parent: one flat list either way. */
+export function flattenTrace(documents: readonly XRayDocument[]): XRayDocument[] {
+  return documents.flatMap((doc) => [doc, ...flattenTrace(doc.subsegments ?? [])]);
+}
+
+/** A document's parent: its parent_id when streamed, else the document in `all` that nests it. */
+export function parentIdOf(
+  all: readonly XRayDocument[],
+  child: XRayDocument | undefined,
+): string | undefined {
+  if (!child) return undefined;
+  return child.parent_id ?? all.find((doc) => doc.subsegments?.some((sub) => sub.id === child.id))?.id;
+}
+
+/** The invocation's own subsegment (`## index.handler`), which the SDK closes and sends last. */
+export function invocationSubsegment(all: readonly XRayDocument[]): XRayDocument | undefined {
+  return all.find((doc) => doc.name === `## ${lambdaHandler}`);
+}
+
+/** What one traced invocation left: `documents` as the daemon got them, `all` flattened. */
+export interface InvocationTrace<Result> {
+  result: Result;
+  traceId: string;
+  lambdaSegmentId: string | undefined;
+  documents: XRayDocument[];
+  all: XRayDocument[];
+  invocation: XRayDocument | undefined;
+}
+
+/**
+ * Runs one invocation as Lambda would: clears the daemon, sets a fresh trace header, awaits `run`, then
+ * waits until the invocation's subsegment has closed (rejects after the daemon's `waitFor` timeout).
+ */
+export async function traceOfInvocation<Result>(
+  daemon: XRayDaemon,
+  run: () => Promise<Result>,
+): Promise<InvocationTrace<Result>> {
+  daemon.clear();
+  const { traceId, lambdaSegmentId } = setFreshTraceHeader();
+  const result = await run();
+  const documents = await daemon.waitFor(
+    (received) => invocationSubsegment(flattenTrace(received))?.end_time !== undefined,
+  );
+  const all = flattenTrace(documents);
+  return { result, traceId, lambdaSegmentId, documents, all, invocation: invocationSubsegment(all) };
+}

@@ -9,17 +9,17 @@ import { lambdaContext } from '@repo/testing/lambda-context';
 import { type MotoServer, startMoto } from '@repo/testing/moto';
 import { photo } from '@repo/testing/photos';
 import {
-  lambdaTraceHeader,
+  parentIdOf,
   startXRayDaemon,
+  traceOfInvocation,
+  useLambdaTracingEnvironment,
   type XRayDaemon,
-  type XRayDocument,
 } from '@repo/testing/xray-daemon';
-import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonRecord, sqsEvent } from './events.ts';
 
-// The X-Ray SDK decides at import whether it runs in Lambda (LAMBDA_TASK_ROOT) and where the daemon is,
-// so the handler module (and, through it, the tracer) is imported only once the environment is Lambda's.
+// The handler and its tracer are imported only once useLambdaTracingEnvironment has set Lambda's environment.
 let daemon: XRayDaemon;
 let moto: MotoServer;
 /** moto behind a pass-through proxy that answers 503 SlowDown to any read of a key containing "poison". */
@@ -28,7 +28,7 @@ let flakyEndpoint: string;
 let admin: S3Client;
 let app: typeof import('../../src/handler.ts');
 let tracing: typeof import('@repo/logging/tracer');
-const savedEnv = { ...process.env };
+let restoreEnvironment: (() => void) | undefined;
 
 const bucket = 'batch-worker-tracing';
 const settings: ResizeSettings = {
@@ -70,28 +70,18 @@ beforeAll(async () => {
   flakyEndpoint = `http://127.0.0.1:${(flakyS3.address() as AddressInfo).port}`;
   admin = new S3Client({ endpoint: moto.endpoint });
   await admin.send(new CreateBucketCommand({ Bucket: bucket }));
-  Object.assign(process.env, {
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    LAMBDA_TASK_ROOT: '/var/task',
-    _HANDLER: 'index.handler',
-    AWS_XRAY_DAEMON_ADDRESS: daemon.address,
-    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-  });
+  restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
 }, 30_000);
 
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreEnvironment?.();
   await Promise.all([
     daemon?.close(),
     moto?.stop(),
     new Promise((resolve) => (flakyS3 ? flakyS3.close(resolve) : resolve(undefined))),
   ]);
-});
-
-beforeEach(() => {
-  daemon.clear();
 });
 
 /** The handler as module scope builds it: a real tracer and a traced S3 client of its own. */
@@ -117,15 +107,8 @@ async function jobsFor(keys: string[]): Promise<SQSRecord[]> {
 }
 
 /** Runs one batch as Lambda would (a fresh trace header) and returns the trace once it is complete. */
-async function invoke(handler: ReturnType<typeof tracedHandler>, records: SQSRecord[]) {
-  const { header, traceId } = lambdaTraceHeader();
-  process.env._X_AMZN_TRACE_ID = header;
-  const response = (await handler(
-    sqsEvent(records),
-    lambdaContext({ timeoutMs: 60_000 }),
-  )) as SQSBatchResponse;
-  const all = flatten(await daemon.waitFor((docs) => handlerSegment(flatten(docs))?.end_time !== undefined));
-  return { response, all, traceId, invocation: handlerSegment(all) };
+function invoke(handler: ReturnType<typeof tracedHandler>, records: SQSRecord[]) {
+  return traceOfInvocation(daemon, () => handler(sqsEvent(records), lambdaContext({ timeoutMs: 60_000 })));
 }
 
 describe('batch-worker tracing (X-Ray)', () => {
@@ -133,9 +116,9 @@ describe('batch-worker tracing (X-Ray)', () => {
     const keys = [1, 2, 3, 4].map((index) => `uploads/traced/job-${index}.jpg`);
     const records = await jobsFor(keys);
 
-    const { response, all, traceId, invocation } = await invoke(tracedHandler(2), records);
+    const { result, all, traceId, invocation } = await invoke(tracedHandler(2), records);
 
-    expect(response).toEqual({ batchItemFailures: [] });
+    expect(result).toEqual({ batchItemFailures: [] });
     expect(invocation).toMatchObject({
       trace_id: traceId,
       type: 'subsegment',
@@ -183,9 +166,9 @@ describe('batch-worker tracing (X-Ray)', () => {
     const records = await jobsFor(keys);
     const poison = records[1] as SQSRecord;
 
-    const { response, all, invocation } = await invoke(tracedHandler(2), records);
+    const { result, all, invocation } = await invoke(tracedHandler(2), records);
 
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: poison.messageId }] });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: poison.messageId }] });
     const jobs = all.filter((doc) => doc.name === '### resize');
     expect(jobs).toHaveLength(records.length);
     const failed = jobs.find((doc) => doc.annotations?.messageId === poison.messageId);
@@ -208,9 +191,9 @@ describe('batch-worker tracing (X-Ray)', () => {
     const corrupt = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2_048, 0x5a)]);
     await admin.send(new PutObjectCommand({ Bucket: bucket, Key: keys[1], Body: corrupt }));
 
-    const { response, all } = await invoke(tracedHandler(2), records);
+    const { result, all } = await invoke(tracedHandler(2), records);
 
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]?.messageId }] });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]?.messageId }] });
     const jobs = all.filter((doc) => doc.name === '### resize');
     const rejected = jobs.find((doc) => doc.annotations?.objectKey === keys[1]);
     expect(rejected).toMatchObject({
@@ -222,16 +205,3 @@ describe('batch-worker tracing (X-Ray)', () => {
     expect(fine?.annotations).not.toHaveProperty('rejected');
   });
 });
-
-const handlerSegment = (all: XRayDocument[]) => all.find((doc) => doc.name === '## index.handler');
-
-/** Subsegments arrive streamed (with parent_id) or nested in their parent: one flat list either way. */
-function flatten(documents: XRayDocument[]): XRayDocument[] {
-  return documents.flatMap((doc) => [doc, ...flatten(doc.subsegments ?? [])]);
-}
-
-/** A document's parent: its parent_id when streamed, else the document that nests it. */
-function parentIdOf(all: XRayDocument[], child: XRayDocument | undefined): string | undefined {
-  if (!child) return undefined;
-  return child.parent_id ?? all.find((doc) => doc.subsegments?.some((sub) => sub.id === child.id))?.id;
-}

@@ -7,22 +7,23 @@ import { lambdaContext } from '@repo/testing/lambda-context';
 import { type MotoServer, startMoto } from '@repo/testing/moto';
 import { photo } from '@repo/testing/photos';
 import {
-  lambdaTraceHeader,
+  parentIdOf,
   startXRayDaemon,
+  traceOfInvocation,
+  useLambdaTracingEnvironment,
   type XRayDaemon,
   type XRayDocument,
 } from '@repo/testing/xray-daemon';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectCreated } from './events.ts';
 
-// The X-Ray SDK decides at import whether it runs in Lambda (LAMBDA_TASK_ROOT) and where the daemon is,
-// so the handler module (and, through it, the tracer) is imported only once the environment is Lambda's.
+// The handler and its tracer are imported only once useLambdaTracingEnvironment has set Lambda's environment.
 let daemon: XRayDaemon;
 let moto: MotoServer;
 let admin: S3Client;
 let app: typeof import('../../src/handler.ts');
 let tracing: typeof import('@repo/logging/tracer');
-const savedEnv = { ...process.env };
+let restoreEnvironment: (() => void) | undefined;
 
 const bucket = 'image-resizer-tracing';
 const settings: ResizeSettings = {
@@ -41,24 +42,14 @@ beforeAll(async () => {
   [daemon, moto] = await Promise.all([startXRayDaemon(), startMoto()]);
   admin = new S3Client({ endpoint: moto.endpoint });
   await admin.send(new CreateBucketCommand({ Bucket: bucket }));
-  Object.assign(process.env, {
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    LAMBDA_TASK_ROOT: '/var/task',
-    _HANDLER: 'index.handler',
-    AWS_XRAY_DAEMON_ADDRESS: daemon.address,
-    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-  });
+  restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
 }, 30_000);
 
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreEnvironment?.();
   await Promise.all([daemon?.close(), moto?.stop()]);
-});
-
-beforeEach(() => {
-  daemon.clear();
 });
 
 /** The handler as module scope builds it, with a real tracer and a traced S3 client of its own, on moto. */
@@ -77,23 +68,18 @@ async function uploadAndInvoke(key: string, bytes: Buffer) {
   await admin.send(
     new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: 'image/jpeg' }),
   );
-  const { header, traceId } = lambdaTraceHeader();
-  process.env._X_AMZN_TRACE_ID = header;
-  const outcomes = await tracedHandler()(
-    objectCreated(bucket, key, bytes.length) as never,
-    lambdaContext({ timeoutMs: 60_000 }),
+  return traceOfInvocation(daemon, () =>
+    tracedHandler()(objectCreated(bucket, key, bytes.length) as never, lambdaContext({ timeoutMs: 60_000 })),
   );
-  const all = flatten(await daemon.waitFor((docs) => handlerSegment(flatten(docs))?.end_time !== undefined));
-  return { outcomes, all, traceId, invocation: handlerSegment(all) };
 }
 
 describe('image-resizer tracing (X-Ray)', () => {
   it('records the resize of an upload as an annotated subsegment holding its S3 read and four writes', async () => {
     const key = 'uploads/traced/cat.jpg';
 
-    const { outcomes, all, traceId, invocation } = await uploadAndInvoke(key, await photo(1600, 1200));
+    const { result, all, traceId, invocation } = await uploadAndInvoke(key, await photo(1600, 1200));
 
-    expect(outcomes).toEqual([expect.objectContaining({ status: 'resized' })]);
+    expect(result).toEqual([expect.objectContaining({ status: 'resized' })]);
     expect(invocation).toMatchObject({
       trace_id: traceId,
       type: 'subsegment',
@@ -134,9 +120,9 @@ describe('image-resizer tracing (X-Ray)', () => {
     const key = 'uploads/traced/corrupt.jpg';
     const corrupt = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2_048, 0x5a)]);
 
-    const { outcomes, all, traceId, invocation } = await uploadAndInvoke(key, corrupt);
+    const { result, all, traceId, invocation } = await uploadAndInvoke(key, corrupt);
 
-    expect(outcomes).toEqual([expect.objectContaining({ status: 'rejected' })]);
+    expect(result).toEqual([expect.objectContaining({ status: 'rejected' })]);
     expect(invocation).toMatchObject({ trace_id: traceId, annotations: { Service: 'image-resizer' } });
     const resizes = all.filter((doc) => doc.name === '### resize');
     // A permanent rejection is not thrown, yet on-call finds it: error flag and `annotation.rejected`.
@@ -151,17 +137,4 @@ describe('image-resizer tracing (X-Ray)', () => {
   });
 });
 
-const handlerSegment = (all: XRayDocument[]) => all.find((doc) => doc.name === '## index.handler');
-
 const operationsOf = (calls: XRayDocument[]) => calls.map((call) => String(call.aws?.operation)).sort();
-
-/** Subsegments arrive streamed (with parent_id) or nested in their parent: one flat list either way. */
-function flatten(documents: XRayDocument[]): XRayDocument[] {
-  return documents.flatMap((doc) => [doc, ...flatten(doc.subsegments ?? [])]);
-}
-
-/** A document's parent: its parent_id when streamed, else the document that nests it. */
-function parentIdOf(all: XRayDocument[], child: XRayDocument | undefined): string | undefined {
-  if (!child) return undefined;
-  return child.parent_id ?? all.find((doc) => doc.subsegments?.some((sub) => sub.id === child.id))?.id;
-}

@@ -10,17 +10,17 @@ import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import { type MotoServer, startMoto } from '@repo/testing/moto';
 import {
-  lambdaTraceHeader,
+  parentIdOf,
   startXRayDaemon,
+  traceOfInvocation,
+  useLambdaTracingEnvironment,
   type XRayDaemon,
   type XRayDocument,
 } from '@repo/testing/xray-daemon';
-import type { SQSBatchResponse } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formEncode, notification, sqsEvent } from '../events.ts';
 
-// The X-Ray SDK decides at import whether it runs in Lambda (LAMBDA_TASK_ROOT) and where the daemon is,
-// so the handler module (and, through it, the tracer) is imported only once the environment is Lambda's.
+// The handler and its tracer are imported only once useLambdaTracingEnvironment has set Lambda's environment.
 let daemon: XRayDaemon;
 let moto: MotoServer;
 let s3: S3Client;
@@ -28,7 +28,7 @@ let app: typeof import('../../src/handler.ts');
 let tracing: typeof import('@repo/logging/tracer');
 let tableName: string;
 let topicArn: string;
-const savedEnv = { ...process.env };
+let restoreEnvironment: (() => void) | undefined;
 
 const bucket = 'upload-processor-tracing';
 
@@ -44,24 +44,14 @@ beforeAll(async () => {
   ({ TopicArn: topicArn = '' } = await new SNSClient({ endpoint: moto.endpoint }).send(
     new CreateTopicCommand({ Name: 'uploads-tracing' }),
   ));
-  Object.assign(process.env, {
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    LAMBDA_TASK_ROOT: '/var/task',
-    _HANDLER: 'index.handler',
-    AWS_XRAY_DAEMON_ADDRESS: daemon.address,
-    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-  });
+  restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
 }, 30_000);
 
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreEnvironment?.();
   await Promise.all([daemon?.close(), moto?.stop()]);
-});
-
-beforeEach(() => {
-  daemon.clear();
 });
 
 /** The handler as module scope builds it: a real tracer and traced clients of its own, on moto. */
@@ -85,7 +75,7 @@ async function deliverViaSqs(
   handler: ReturnType<typeof tracedHandler>,
   objects: { messageId: string; key: string }[],
 ) {
-  const messages = [];
+  const messages: { messageId: string; body: string }[] = [];
   for (const [index, { messageId, key }] of objects.entries()) {
     const body = `contents of ${key}`;
     const { ETag = '' } = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
@@ -97,11 +87,7 @@ async function deliverViaSqs(
     });
     messages.push({ messageId, body: JSON.stringify(event) });
   }
-  const { header, traceId } = lambdaTraceHeader();
-  process.env._X_AMZN_TRACE_ID = header;
-  const response = (await handler(sqsEvent(messages) as never, lambdaContext())) as SQSBatchResponse;
-  const all = flatten(await daemon.waitFor((docs) => handlerSegment(flatten(docs))?.end_time !== undefined));
-  return { response, all, traceId, invocation: handlerSegment(all) };
+  return traceOfInvocation(daemon, () => handler(sqsEvent(messages) as never, lambdaContext()));
 }
 
 describe('upload-processor tracing (X-Ray)', () => {
@@ -111,9 +97,9 @@ describe('upload-processor tracing (X-Ray)', () => {
       { messageId: '7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f', key: 'uploads/traced/second.txt' },
     ];
 
-    const { response, all, traceId, invocation } = await deliverViaSqs(tracedHandler(), objects);
+    const { result, all, traceId, invocation } = await deliverViaSqs(tracedHandler(), objects);
 
-    expect(response).toEqual({ batchItemFailures: [] });
+    expect(result).toEqual({ batchItemFailures: [] });
     expect(invocation).toMatchObject({
       trace_id: traceId,
       type: 'subsegment',
@@ -157,12 +143,9 @@ describe('upload-processor tracing (X-Ray)', () => {
     ];
     const missingTopic = topicArn.replace(/[^:]+$/, 'no-such-topic');
 
-    const { response, all, invocation } = await deliverViaSqs(
-      tracedHandler({ topic: missingTopic }),
-      objects,
-    );
+    const { result, all, invocation } = await deliverViaSqs(tracedHandler({ topic: missingTopic }), objects);
 
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: objects[0]?.messageId }] });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: objects[0]?.messageId }] });
     const [record, ...others] = all.filter((doc) => doc.name === '### record-upload');
     expect(others).toEqual([]);
     expect(record?.annotations).toMatchObject({ messageId: objects[0]?.messageId });
@@ -175,18 +158,5 @@ describe('upload-processor tracing (X-Ray)', () => {
   }, 15_000);
 });
 
-const handlerSegment = (all: XRayDocument[]) => all.find((doc) => doc.name === '## index.handler');
-
 const operationsOf = (calls: XRayDocument[], service: string) =>
   calls.filter((call) => call.name === service).map((call) => String(call.aws?.operation));
-
-/** Subsegments arrive streamed (with parent_id) or nested in their parent: one flat list either way. */
-function flatten(documents: XRayDocument[]): XRayDocument[] {
-  return documents.flatMap((doc) => [doc, ...flatten(doc.subsegments ?? [])]);
-}
-
-/** A document's parent: its parent_id when streamed, else the document that nests it. */
-function parentIdOf(all: XRayDocument[], child: XRayDocument | undefined): string | undefined {
-  if (!child) return undefined;
-  return child.parent_id ?? all.find((doc) => doc.subsegments?.some((sub) => sub.id === child.id))?.id;
-}

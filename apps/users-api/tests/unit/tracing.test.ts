@@ -7,45 +7,36 @@ import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import { type MotoServer, startMoto } from '@repo/testing/moto';
 import {
-  lambdaTraceHeader,
+  parentIdOf,
   startXRayDaemon,
+  traceOfInvocation,
+  useLambdaTracingEnvironment,
   type XRayDaemon,
   type XRayDocument,
 } from '@repo/testing/xray-daemon';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserStore } from '../../src/users.ts';
 
-// The X-Ray SDK decides at import whether it runs in Lambda (LAMBDA_TASK_ROOT) and where the daemon is,
-// so the handler module (and, through it, the tracer) is imported only once the environment is Lambda's.
+// The handler and its tracer are imported only once useLambdaTracingEnvironment has set Lambda's environment.
 let daemon: XRayDaemon;
 let moto: MotoServer;
 let app: typeof import('../../src/handler.ts');
 let tracing: typeof import('@repo/logging/tracer');
 let tableName: string;
-const savedEnv = { ...process.env };
+let restoreEnvironment: (() => void) | undefined;
 
 beforeAll(async () => {
   [daemon, moto] = await Promise.all([startXRayDaemon(), startMoto()]);
   const admin = new DynamoDBClient({ endpoint: moto.endpoint });
   ({ UsersTable: tableName = '' } = await createTablesFromTemplate(admin, readTemplate(), ['UsersTable']));
-  Object.assign(process.env, {
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    LAMBDA_TASK_ROOT: '/var/task',
-    _HANDLER: 'index.handler',
-    AWS_XRAY_DAEMON_ADDRESS: daemon.address,
-    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-  });
+  restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
 }, 30_000);
 
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreEnvironment?.();
   await Promise.all([daemon?.close(), moto?.stop()]);
-});
-
-beforeEach(() => {
-  daemon.clear();
 });
 
 /** The handler as module scope builds it, with a real tracer and a traced client of its own, on moto. */
@@ -61,22 +52,10 @@ function tracedHandler() {
 }
 
 /** One invocation as Lambda runs it (a fresh trace header), and the trace it left once it is complete. */
-async function invoke(handler: ReturnType<typeof tracedHandler>, request: RestApiRequest) {
-  daemon.clear();
-  const { header, traceId } = lambdaTraceHeader();
-  process.env._X_AMZN_TRACE_ID = header;
-  const response = await handler(restApiEvent(request), lambdaContext({ functionName: 'users-api' }));
-  const documents = await daemon.waitFor((docs) => handlerSegment(flatten(docs))?.end_time !== undefined);
-  const all = flatten(documents);
-  return {
-    response,
-    documents,
-    all,
-    traceId,
-    lambdaSegmentId: /Parent=([0-9a-f]{16})/.exec(header)?.[1],
-    invocation: handlerSegment(all),
-  };
-}
+const invoke = (handler: ReturnType<typeof tracedHandler>, request: RestApiRequest) =>
+  traceOfInvocation(daemon, () =>
+    handler(restApiEvent(request), lambdaContext({ functionName: 'users-api' })),
+  );
 
 describe('users-api tracing (X-Ray)', () => {
   it('annotates each invocation with the user id and hangs its DynamoDB calls under it, without personal data', async () => {
@@ -91,8 +70,8 @@ describe('users-api tracing (X-Ray)', () => {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ name, email }),
     });
-    expect(created.response.statusCode).toBe(201);
-    const userId = (JSON.parse(created.response.body) as { id: string }).id;
+    expect(created.result.statusCode).toBe(201);
+    const userId = (JSON.parse(created.result.body) as { id: string }).id;
     expect(userId).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.invocation).toMatchObject({
       trace_id: created.traceId,
@@ -113,12 +92,12 @@ describe('users-api tracing (X-Ray)', () => {
     const createdTrace = JSON.stringify(created.documents);
     expect(createdTrace).not.toContain(email);
     expect(createdTrace).not.toContain(name);
-    expect(createdTrace).not.toContain(created.response.body);
+    expect(createdTrace).not.toContain(created.result.body);
 
     // GET /users/{id}: the id from the path, on a warm container.
     const read = await invoke(handler, { method: 'GET', path: `/users/${userId}`, resource: '/users/{id}' });
-    expect(read.response.statusCode).toBe(200);
-    expect(JSON.parse(read.response.body)).toMatchObject({ id: userId, name, email });
+    expect(read.result.statusCode).toBe(200);
+    expect(JSON.parse(read.result.body)).toMatchObject({ id: userId, name, email });
     expect(read.traceId).not.toBe(created.traceId);
     expect(read.invocation).toMatchObject({
       trace_id: read.traceId,
@@ -137,23 +116,10 @@ describe('users-api tracing (X-Ray)', () => {
     const readTrace = JSON.stringify(read.documents);
     expect(readTrace).not.toContain(email);
     expect(readTrace).not.toContain(name);
-    expect(readTrace).not.toContain(read.response.body);
+    expect(readTrace).not.toContain(read.result.body);
   }, 15_000);
 });
-
-const handlerSegment = (all: XRayDocument[]) => all.find((doc) => doc.name === '## index.handler');
 
 /** The AWS SDK call subsegments for one service (X-Ray names them by service id). */
 const awsCalls = (all: XRayDocument[], service: string) =>
   all.filter((doc) => doc.namespace === 'aws' && doc.name === service);
-
-/** Subsegments arrive streamed (with parent_id) or nested in their parent: one flat list either way. */
-function flatten(documents: XRayDocument[]): XRayDocument[] {
-  return documents.flatMap((doc) => [doc, ...flatten(doc.subsegments ?? [])]);
-}
-
-/** A document's parent: its parent_id when streamed, else the document that nests it. */
-function parentIdOf(all: XRayDocument[], child: XRayDocument | undefined): string | undefined {
-  if (!child) return undefined;
-  return child.parent_id ?? all.find((doc) => doc.subsegments?.some((sub) => sub.id === child.id))?.id;
-}
