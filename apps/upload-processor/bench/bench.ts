@@ -12,6 +12,7 @@
  *    (JSON protocol) and SNS Publish (query protocol). The same for an empty handler is the baseline.
  *    (a) spawn→exit wall time, (b) import()→first response inside the child. Variants interleaved;
  *    medians and p90s; ratios ×empty. Goal, as for users-api: (a) ≤ 1.5× empty.
+ *    The harness is @repo/testing/cold-start; bench/check-response.mjs is what each response must be.
  * 3. Stream pass: scanObject over a 100 MB object (random bytes behind a PNG header, in memory, fed as an
  *    async iterable of 64 KiB chunks, as the SDK's body stream is) against a plain SHA-256 over the same
  *    iterable — the one pass the scan cannot avoid. Alternating rounds; MB/s medians (MB = 1024² bytes)
@@ -19,7 +20,6 @@
  *
  * The last line is `BENCH_JSON {…}` with every figure, for tools to grep.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomFillSync, randomUUID } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -28,11 +28,12 @@ import { arch, availableParallelism, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { coldStart, type Summary, summarize } from '@repo/testing/cold-start';
 import { scanObject } from '../src/scan-object.ts';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const distDir = join(appDir, 'dist');
-const childScript = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
+const checkScript = fileURLToPath(new URL('./check-response.mjs', import.meta.url));
 
 const bundleGoalKb = 400;
 const topContributors = 12;
@@ -145,14 +146,17 @@ try {
     empty: { wallMs: [], firstResponseMs: [] },
     bundled: { wallMs: [], firstResponseMs: [] },
   };
-  const coldStart = (handlerFile: string, expectedSha256: string | undefined) =>
-    spawnColdStart(childEnv, handlerFile, eventFile, expectedSha256);
 
   for (let round = 0; round < coldStartWarmups + coldStartRuns; round++) {
     // Alternate which variant goes first, so drift (neighbours, CPU frequency) hits both alike.
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     for (const variant of order) {
-      const sample = await coldStart(variant.file, variant.records ? objectSha256 : undefined);
+      const sample = await coldStart({
+        handlerFile: variant.file,
+        eventFile,
+        env: childEnv,
+        args: [checkScript, ...(variant.records ? [objectSha256] : [])],
+      });
       if (round < coldStartWarmups) continue;
       samples[variant.name].wallMs.push(sample.wallMs);
       samples[variant.name].firstResponseMs.push(sample.firstResponseMs);
@@ -353,23 +357,6 @@ interface Metafile {
   outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
 }
 
-interface Summary {
-  median: number;
-  p90: number;
-}
-
-/** Median and 90th percentile, interpolating between the nearest ranks. */
-function summarize(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (quantile: number) => {
-    const position = (sorted.length - 1) * quantile;
-    const below = sorted[Math.floor(position)] ?? Number.NaN;
-    const above = sorted[Math.ceil(position)] ?? Number.NaN;
-    return below + (above - below) * (position - Math.floor(position));
-  };
-  return { median: at(0.5), p90: at(0.9) };
-}
-
 function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
@@ -430,44 +417,6 @@ function pngHeader(): Buffer {
   header.writeUInt32BE(scanObjectBytes - 41 - 4, 33); // IDAT: the random rest, bar a CRC-sized tail
   header.write('IDAT', 37, 'latin1');
   return header;
-}
-
-/** Spawns one fresh node process that imports `handlerFile` and serves the sample event once. */
-function spawnColdStart(
-  env: Record<string, string>,
-  handlerFile: string,
-  eventFile: string,
-  expectedSha256: string | undefined,
-): Promise<{ wallMs: number; firstResponseMs: number }> {
-  const args = [childScript, handlerFile, eventFile, ...(expectedSha256 ? [expectedSha256] : [])];
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    // Only the variables Lambda would set: none of this process's environment (tsx's loader included).
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let wallMs = Number.NaN;
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.on('exit', () => {
-      wallMs = performance.now() - started;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`cold start of ${handlerFile} exited with ${code}:\n${stderr}${stdout}`));
-        return;
-      }
-      // The function's own output (its ColdStart EMF line) comes first; the child's figure is the last line.
-      const figure = stdout.trim().split('\n').at(-1) ?? '';
-      const { firstResponseMs } = JSON.parse(figure) as { firstResponseMs: number };
-      resolve({ wallMs, firstResponseMs });
-    });
-  });
 }
 
 /**

@@ -10,13 +10,13 @@
  *    its GetItem answered by a DynamoDB stub on 127.0.0.1; the same for an empty handler is the baseline.
  *    (a) spawn→exit wall time, (b) import()→first response inside the child. Variants are interleaved;
  *    medians and p90s; ratios ×empty. Goal: bundled (a) ≤ 1.5× empty — a goal, not an assertion.
+ *    The harness is @repo/testing/cold-start; bench/check-response.mjs is what each response must be.
  * 4. Warm overhead: in-process µs/request of the middy + Powertools chain (createHandler) against a bare
  *    function doing the same route's work (getUser + JSON response), DynamoDB mocked, logs at ERROR so
  *    stdout writes don't dominate. Overhead = median of per-batch differences. Goal ≤ 300 µs.
  *
  * The last line is `BENCH_JSON {…}` with every figure, for tools to grep.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -29,6 +29,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '@repo/aws/dynamodb';
 import { bundleLambda } from '@repo/bundler/bundle-lambda';
 import { createLogger } from '@repo/logging/logger';
+import { coldStart, type Summary, summarize } from '@repo/testing/cold-start';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -38,7 +39,7 @@ const appDir = fileURLToPath(new URL('..', import.meta.url));
 const benchDir = join(appDir, '.bench');
 const bundledFile = join(appDir, 'dist', 'index.mjs');
 const eventFile = join(appDir, 'events', 'get-user.json');
-const childScript = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
+const checkScript = fileURLToPath(new URL('./check-response.mjs', import.meta.url));
 
 const budgetKb = 400;
 const coldStartGoalRatio = 1.5;
@@ -134,7 +135,12 @@ const samples: Record<VariantName, { wallMs: number[]; firstResponseMs: number[]
 
 for (let round = 0; round < coldStartWarmups + coldStartRuns; round++) {
   for (const variant of variants) {
-    const sample = await coldStart(variant.file, variant.servesUser ? userId : undefined);
+    const sample = await coldStart({
+      handlerFile: variant.file,
+      eventFile,
+      env: childEnv,
+      args: [checkScript, ...(variant.servesUser ? [userId] : [])],
+    });
     if (round < coldStartWarmups) continue;
     samples[variant.name].wallMs.push(sample.wallMs);
     samples[variant.name].firstResponseMs.push(sample.firstResponseMs);
@@ -308,23 +314,6 @@ console.log(
 
 // Helpers ---------------------------------------------------------------------------------------------------
 
-interface Summary {
-  median: number;
-  p90: number;
-}
-
-/** Median and 90th percentile, interpolating between the nearest ranks. */
-function summarize(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (quantile: number) => {
-    const position = (sorted.length - 1) * quantile;
-    const below = sorted[Math.floor(position)] ?? Number.NaN;
-    const above = sorted[Math.ceil(position)] ?? Number.NaN;
-    return below + (above - below) * (position - Math.floor(position));
-  };
-  return { median: at(0.5), p90: at(0.9) };
-}
-
 function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
@@ -339,42 +328,6 @@ function mapStats(
       { median: round(stats[name][measure].median), p90: round(stats[name][measure].p90) },
     ]),
   );
-}
-
-/** Spawns one fresh node process that imports `handlerFile` and serves the sample event once. */
-function coldStart(
-  handlerFile: string,
-  expectedUserId: string | undefined,
-): Promise<{ wallMs: number; firstResponseMs: number }> {
-  const args = [childScript, handlerFile, eventFile, ...(expectedUserId ? [expectedUserId] : [])];
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    // Only the variables Lambda would set: none of this process's environment (tsx's loader included).
-    const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let wallMs = Number.NaN;
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.on('exit', () => {
-      wallMs = performance.now() - started;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`cold start of ${handlerFile} exited with ${code}:\n${stderr}${stdout}`));
-        return;
-      }
-      // The function's own output (its ColdStart EMF line) comes first; the child's figure is the last line.
-      const figure = stdout.trim().split('\n').at(-1) ?? '';
-      const { firstResponseMs } = JSON.parse(figure) as { firstResponseMs: number };
-      resolve({ wallMs, firstResponseMs });
-    });
-  });
 }
 
 /**

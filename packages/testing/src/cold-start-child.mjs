@@ -1,28 +1,33 @@
 // @ts-check
-// One cold start, run by bench.ts in a fresh `node` process per sample (plain JS, so no TypeScript loader
-// skews the timing). Usage: node cold-start-child.mjs <handler.mjs> <event.json> [expected user id]
+// One cold start, run by @repo/testing/cold-start in a fresh `node` process per sample (plain JS, so no
+// TypeScript loader skews the timing).
+// Usage: node cold-start-child.mjs <handler.mjs> <event.json> [<check.mjs> [check args…]]
 // Prints `{"firstResponseMs":…}`: from just before import() of the handler to its first response.
-// Exits non-zero when the response is not the expected 200, so a broken bench fails loudly.
+// <check.mjs> exports `checkResponse(response, ...checkArgs)`, returning a failure message or undefined;
+// it is imported only after the timing. A failed check exits non-zero, so a broken bench fails loudly.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
-const [handlerFile, eventFile, expectedUserId] = process.argv.slice(2);
-if (!handlerFile || !eventFile) fail('usage: cold-start-child.mjs <handler.mjs> <event.json> [user id]');
+const [handlerFile, eventFile, checkFile, ...checkArgs] = process.argv.slice(2);
+if (!handlerFile || !eventFile) {
+  fail('usage: cold-start-child.mjs <handler.mjs> <event.json> [<check.mjs> [check args…]]');
+}
 
 // Lambda hands the runtime its event before the handler runs, so reading it stays outside the timing.
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'cold-start';
 const deadline = Date.now() + 30_000;
 const awsRequestId = randomUUID();
 const context = {
   callbackWaitsForEmptyEventLoop: true,
-  functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'users-api',
+  functionName,
   functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:users-api',
+  invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
   memoryLimitInMB: '512',
   awsRequestId,
-  logGroupName: '/aws/lambda/users-api',
+  logGroupName: `/aws/lambda/${functionName}`,
   logStreamName: `2026/01/01/[$LATEST]${awsRequestId.replaceAll('-', '')}`,
   getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   done: () => undefined,
@@ -35,13 +40,13 @@ const { handler } = await import(pathToFileURL(handlerFile).href);
 const response = await handler(event, context);
 const firstResponseMs = performance.now() - started;
 
-if (response?.statusCode !== 200) fail(`expected a 200, got ${JSON.stringify(response)}`);
-if (expectedUserId) {
-  const user = JSON.parse(response.body);
-  if (user.id !== expectedUserId || user.name !== 'Ada') fail(`expected user Ada, got ${response.body}`);
+if (checkFile) {
+  const { checkResponse } = await import(pathToFileURL(checkFile).href);
+  const failure = checkResponse(response, ...checkArgs);
+  if (failure) fail(failure);
 }
 process.stdout.write(`${JSON.stringify({ firstResponseMs })}\n`);
-// Like Lambda freezing the sandbox: don't wait for the SDK's keep-alive socket to time out.
+// Like Lambda freezing the sandbox: don't wait for the SDK's keep-alive sockets to time out.
 process.exit(0);
 
 /** @param {string} message @returns {never} */
