@@ -47,6 +47,11 @@ export function functionsOf(template: Template, app: string): string[] {
   );
 }
 
+/** The owner of a resource that may exist in only one of two templates (the working tree, the stack). */
+function ownerOfEither(one: Resource | undefined, other: Resource | undefined): string | undefined {
+  return (one && ownerOf(one)) ?? (other && ownerOf(other));
+}
+
 const pseudoParameter = /^AWS::/;
 
 /** The logical ids (resources, parameters, conditions) a template value refers to. */
@@ -122,9 +127,10 @@ export function composeAppDeploy({
   builtCodeUri,
   stackName,
 }: ComposeOptions): Composition {
-  const owned = resourcesByApp(local).get(app) ?? [];
+  const localApps = resourcesByApp(local);
+  const owned = localApps.get(app) ?? [];
   if (owned.length === 0) {
-    const apps = [...resourcesByApp(local).keys()].join(', ');
+    const apps = [...localApps.keys()].join(', ');
     throw new DeployError(`template.yaml has no resources of ${app} (apps: ${apps})`);
   }
   if (!deployed) {
@@ -204,19 +210,23 @@ function assertResolvable(template: Template, app: string, owned: string[], remo
     throw new DeployError(`Cannot deploy ${app} alone:\n  - ${problems.join('\n  - ')}`);
 }
 
+/** The template-wide sections, all the platform's, that differ between two templates. */
+function changedSharedSections(one: Template, other: Template): string[] {
+  return (['Globals', 'Parameters', 'Conditions', 'Mappings'] as const).filter(
+    (section) => !isDeepStrictEqual(one[section] ?? {}, other[section] ?? {}),
+  );
+}
+
 /** The working tree's changes outside the app that this deploy does not ship, named for their owners. */
 function driftLeftBehind(local: Template, deployed: Template, app: string): string[] {
-  const notes: string[] = [];
-  for (const section of ['Globals', 'Parameters', 'Conditions', 'Mappings'] as const) {
-    if (!isDeepStrictEqual(local[section] ?? {}, deployed[section] ?? {})) {
-      notes.push(`${section} (platform; ships with \`pnpm run deploy --all\`)`);
-    }
-  }
+  const notes = changedSharedSections(local, deployed).map(
+    (section) => `${section} (platform; ships with \`pnpm run deploy --all\`)`,
+  );
   const ids = new Set([...Object.keys(local.Resources), ...Object.keys(deployed.Resources)]);
   for (const logicalId of ids) {
     const mine = local.Resources[logicalId];
     const theirs = deployed.Resources[logicalId];
-    const owner = ownerOf(mine ?? (theirs as Resource)) ?? (theirs ? ownerOf(theirs) : undefined);
+    const owner = ownerOfEither(mine, theirs);
     if (owner === app) continue;
     if (mine?.Type === 'AWS::Serverless::Function' && theirs) {
       // Deployed code is an S3 object; only the rest of the definition is comparable.
@@ -248,24 +258,23 @@ export function affectedApps(options: {
   changedWorkspaces: string[];
 }): { apps: string[]; platform: boolean } {
   const { current, base, changedWorkspaces } = options;
+  const currentApps = resourcesByApp(current);
   const apps = new Set(
     changedWorkspaces
       .map((path) => /^apps\/([^/]+)$/.exec(path)?.[1])
-      .filter((app): app is string => app !== undefined && resourcesByApp(current).has(app)),
+      .filter((app): app is string => app !== undefined && currentApps.has(app)),
   );
-  if (!base) return { apps: [...resourcesByApp(current).keys()].sort(), platform: true };
+  if (!base) return { apps: [...currentApps.keys()].sort(), platform: true };
   const ids = new Set([...Object.keys(current.Resources), ...Object.keys(base.Resources)]);
   let platform = false;
   for (const logicalId of ids) {
     const now = current.Resources[logicalId];
     const before = base.Resources[logicalId];
     if (isDeepStrictEqual(now, before)) continue;
-    const owner = ownerOf(now ?? (before as Resource)) ?? (before ? ownerOf(before) : undefined);
+    const owner = ownerOfEither(now, before);
     if (owner) apps.add(owner);
     else platform = true;
   }
-  for (const section of ['Globals', 'Parameters', 'Conditions', 'Mappings'] as const) {
-    if (!isDeepStrictEqual(current[section] ?? {}, base[section] ?? {})) platform = true;
-  }
-  return { apps: [...apps].filter((app) => resourcesByApp(current).has(app)).sort(), platform };
+  if (changedSharedSections(current, base).length > 0) platform = true;
+  return { apps: [...apps].filter((app) => currentApps.has(app)).sort(), platform };
 }

@@ -187,7 +187,7 @@ class Sandbox {
     this.#holding = true;
     const timeoutMs = this.spec.timeoutSeconds * 1000;
     const { traces } = this.summaries;
-    const traceHeader = this.traces.begin(
+    const trace = this.traces.begin(
       Boolean(this.spec.tracing && traces),
       this.spec.logicalId,
       traces ? this.#summarise(traces) : () => undefined,
@@ -204,10 +204,15 @@ class Sandbox {
         void this.terminate();
       }, timeoutMs);
       this.#pending = { requestId, resolve, started, initMs, timer };
-      this.#worker.postMessage({ requestId, event, deadline: Date.now() + timeoutMs, traceHeader });
+      this.#worker.postMessage({
+        requestId,
+        event,
+        deadline: Date.now() + timeoutMs,
+        traceHeader: trace.header,
+      });
     });
     const settled = await outcome;
-    await this.traces.end(traceHeader);
+    await this.traces.end(trace.traceId);
     return settled;
   }
 

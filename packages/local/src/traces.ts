@@ -1,6 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { flattenTrace, startXRayDaemon, type XRayDaemon, type XRayDocument } from '@repo/testing/xray-daemon';
+import {
+  flattenTrace,
+  lambdaTraceHeader,
+  startXRayDaemon,
+  type XRayDaemon,
+  type XRayDocument,
+} from '@repo/testing/xray-daemon';
 import type { Log } from './types.ts';
+
+interface OpenTrace {
+  documents: XRayDocument[];
+  /** The function's logical id, printed before the trace. */
+  label: string;
+  print: Log;
+  /** Set while `end` waits for the invocation's subsegment. */
+  printed?: () => void;
+}
 
 /**
  * The local X-Ray daemon of `pnpm dev` / `pnpm invoke`: each invocation gets a trace header as Lambda
@@ -9,10 +23,8 @@ import type { Log } from './types.ts';
  * (`## index.handler`, closed last) arrives the trace is printed as a small tree.
  */
 export class LocalTraces {
-  readonly #pending = new Map<string, XRayDocument[]>();
-  readonly #print = new Map<string, Log>();
-  readonly #settled = new Map<string, () => void>();
-  readonly #labels = new Map<string, string>();
+  /** The sampled invocations whose own subsegment has not arrived yet, by trace id. */
+  readonly #open = new Map<string, OpenTrace>();
 
   private constructor(
     private readonly daemon: XRayDaemon,
@@ -27,17 +39,10 @@ export class LocalTraces {
   }
 
   /** A new trace for one invocation; `print` gets its lines once the invocation's subsegment is in. */
-  begin(sampled: boolean, label: string, print: Log): string {
-    const epoch = Math.floor(Date.now() / 1000)
-      .toString(16)
-      .padStart(8, '0');
-    const traceId = `1-${epoch}-${randomBytes(12).toString('hex')}`;
-    if (sampled) {
-      this.#labels.set(traceId, label);
-      this.#pending.set(traceId, []);
-      this.#print.set(traceId, print);
-    }
-    return `Root=${traceId};Parent=${randomBytes(8).toString('hex')};Sampled=${sampled ? 1 : 0}`;
+  begin(sampled: boolean, label: string, print: Log): { header: string; traceId: string } {
+    const trace = lambdaTraceHeader({ sampled });
+    if (sampled) this.#open.set(trace.traceId, { documents: [], label, print });
+    return trace;
   }
 
   /**
@@ -45,32 +50,27 @@ export class LocalTraces {
    * last subsegment over UDP as the handler returns, so it may land just after the result). A trace that
    * never completes (untraced code, a crash, a timeout) is then forgotten.
    */
-  async end(header: string, waitMs = 100): Promise<void> {
-    const traceId = /Root=([^;]+)/.exec(header)?.[1];
-    if (!traceId || !this.#pending.has(traceId)) return;
+  async end(traceId: string, waitMs = 100): Promise<void> {
+    const trace = this.#open.get(traceId);
+    if (!trace) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, waitMs);
-      this.#settled.set(traceId, () => {
+      trace.printed = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
     });
-    this.#pending.delete(traceId);
-    this.#print.delete(traceId);
-    this.#settled.delete(traceId);
-    this.#labels.delete(traceId);
+    this.#open.delete(traceId);
   }
 
   receive(document: XRayDocument): void {
-    const collected = this.#pending.get(document.trace_id);
-    if (!collected) return;
-    collected.push(document);
+    const trace = this.#open.get(document.trace_id);
+    if (!trace) return;
+    trace.documents.push(document);
     if (document.type === 'subsegment' && document.name.startsWith('## ')) {
-      const print = this.#print.get(document.trace_id);
-      this.#pending.delete(document.trace_id);
-      this.#print.delete(document.trace_id);
-      for (const line of formatTrace(collected, this.#labels.get(document.trace_id))) print?.(line);
-      this.#settled.get(document.trace_id)?.();
+      this.#open.delete(document.trace_id);
+      for (const line of formatTrace(trace.documents, trace.label)) trace.print(line);
+      trace.printed?.();
     }
   }
 

@@ -39,9 +39,7 @@ export function traceClient<Client extends object>(tracer: Tracer | undefined, c
 /** Annotates the invocation's subsegment (users-api's user id, say). */
 export function annotate(tracer: Tracer | undefined, annotations: Annotations): void {
   if (!tracer?.isTracingEnabled()) return;
-  for (const [key, value] of Object.entries(annotations)) {
-    if (value !== undefined) tracer.putAnnotation(key, annotationValue(value));
-  }
+  for (const [key, value] of recordable(annotations)) tracer.putAnnotation(key, value);
 }
 
 /**
@@ -61,9 +59,7 @@ export async function traceWork<Result>(
   if (!tracer?.isTracingEnabled()) return work();
   // captureAsyncFunc runs the work in a context of its own and returns what it returns.
   return tracer.provider.captureAsyncFunc(`### ${name}`, async (subsegment) => {
-    for (const [key, value] of Object.entries(annotations)) {
-      if (value !== undefined) subsegment?.addAnnotation(key, annotationValue(value));
-    }
+    for (const [key, value] of recordable(annotations)) subsegment?.addAnnotation(key, value);
     try {
       const result = await work();
       const rejected = rejectionOf?.(result);
@@ -88,6 +84,13 @@ export function rejectedOutcome(outcome: { status: string; reason?: string }): s
 
 /** X-Ray keeps string annotation values up to 1,000 characters; S3 keys may have 1,024 bytes. */
 const maxAnnotationLength = 1_000;
+
+/** The annotations that have a value, each as X-Ray keeps it. */
+function recordable(annotations: Annotations): [string, string | number | boolean][] {
+  return Object.entries(annotations).flatMap(([key, value]) =>
+    value === undefined ? [] : [[key, annotationValue(value)] as [string, string | number | boolean]],
+  );
+}
 
 function annotationValue(value: string | number | boolean): string | number | boolean {
   return typeof value === 'string' && value.length > maxAnnotationLength

@@ -40,7 +40,9 @@ const header = '{"format":"json","version":1}';
  * (`{"format":"json","version":1}\n{document}` per datagram) so tests and `pnpm dev` can read traces.
  */
 export async function startXRayDaemon(onDocument?: (document: XRayDocument) => void): Promise<XRayDaemon> {
-  const socket = createSocket('udp4');
+  // A burst of traced invocations (the bench sends thousands a second) overflows the default ~200 KB
+  // receive buffer and the kernel drops datagrams; ask for 4 MiB (capped by net.core.rmem_max).
+  const socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   const received: XRayDocument[] = [];
   socket.on('message', (datagram) => {
     const text = datagram.toString('utf8');
@@ -79,12 +81,13 @@ export async function startXRayDaemon(onDocument?: (document: XRayDocument) => v
 }
 
 /** A fresh `_X_AMZN_TRACE_ID` value as Lambda sets it for a sampled invocation. */
-export function lambdaTraceHeader(): { header: string; traceId: string } {
+export function lambdaTraceHeader({ sampled = true } = {}): { header: string; traceId: string } {
   const epoch = Math.floor(Date.now() / 1000)
     .toString(16)
     .padStart(8, '0');
   const traceId = `1-${epoch}-${randomBytes(12).toString('hex')}`;
-  return { header: `Root=${traceId};Parent=${randomBytes(8).toString('hex')};Sampled=1`, traceId };
+  const parent = randomBytes(8).toString('hex');
+  return { header: `Root=${traceId};Parent=${parent};Sampled=${sampled ? 1 : 0}`, traceId };
 }
 
 /** The handler Lambda names in `_HANDLER`; the X-Ray SDK names the invocation's subsegment after it. */
