@@ -14,10 +14,10 @@ NODE_CPU := $(if $(filter arm64,$(LAMBDA_ARCH)),arm64,$(if $(filter x86_64,$(LAM
 lambda-check:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "error: ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
 
-# The bundle through turbo: shared packages come from the workspace, an unchanged app is a cache hit.
+# Bundled straight into the artifact (shared packages come from the workspace's source). It never
+# touches apps/<app>/dist, which `pnpm build` owns and other tasks may be reading while sam build runs.
 lambda-bundle: lambda-check
-	cd "$(ROOT_DIR)" && pnpm exec turbo run build --filter=$(APP) --output-logs=errors-only
-	cp "$(APP_DIR)/dist/index.mjs" "$(APP_DIR)/dist/index.mjs.map" "$(ARTIFACTS_DIR)/"
+	cd "$(APP_DIR)" && node "$(LAMBDA_MK_DIR)/bin/bundle-lambda.mjs" --artifact "$(ARTIFACTS_DIR)"
 
 # sharp is native and stays out of the bundle: copied into the artifact for this architecture only.
 lambda-sharp: lambda-bundle

@@ -1,6 +1,7 @@
 // @ts-check
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -10,6 +11,11 @@ import { build } from 'esbuild';
  * @property {string} [outDir] where index.mjs and its source map go; default `<appDir>/dist`
  * @property {boolean} [externalAwsSdk] leave `@aws-sdk/*` to the Lambda runtime instead of bundling it
  * @property {Record<string, string>} [alias] more module substitutions (benchmarks build variants this way)
+ * @property {string} [layoutDir] the folder the source map's paths are relative to (default `<appDir>/dist`,
+ *   wherever the files go, so a SAM artifact is byte for byte the `pnpm build` bundle; the local stack
+ *   passes its own folder so that stack traces name the real sources)
+ * @property {boolean} [metafile] also write esbuild's metafile as `meta.json` (default true; a Lambda
+ *   artifact leaves it out)
  */
 
 /**
@@ -17,6 +23,11 @@ import { build } from 'esbuild';
  * `handler`, so the template's Handler is `index.handler`) with a linked source map.
  * Packages listed under `lambda.external` in the app's package.json stay out of the bundle (native
  * code such as sharp is installed into the artifact for the target architecture instead).
+ *
+ * Every file is replaced atomically (written beside its target, then renamed over it) and the folder is
+ * never emptied first: another process reading the bundle while it is rebuilt (a test, the contract
+ * check, `pnpm dev`) sees the old file or the new one, never a missing or half-written one. The outputs
+ * are always the same three names, so nothing stale is left behind.
  * @param {BundleOptions} options
  */
 export async function bundleLambda({
@@ -24,18 +35,18 @@ export async function bundleLambda({
   outDir = join(appDir, 'dist'),
   externalAwsSdk = false,
   alias = {},
+  layoutDir = join(appDir, 'dist'),
+  metafile = true,
 }) {
   const manifest = JSON.parse(await readFile(join(appDir, 'package.json'), 'utf8'));
   /** @type {string[]} */
   const external = [...(manifest.lambda?.external ?? [])];
   if (externalAwsSdk) external.push('@aws-sdk/*', '@smithy/*');
 
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
   const result = await build({
     absWorkingDir: appDir,
     entryPoints: { index: 'src/handler.ts' },
-    outdir: outDir,
+    outdir: layoutDir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
@@ -59,6 +70,7 @@ export async function bundleLambda({
       ...alias,
     },
     metafile: true,
+    write: false,
     logLevel: 'warning',
     // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
     banner: {
@@ -66,9 +78,33 @@ export async function bundleLambda({
     },
   });
   assertOnlyXRayUsesSemver(result.metafile);
-  await writeFile(join(outDir, 'meta.json'), JSON.stringify(result.metafile));
-  const bytes = result.metafile.outputs[join(outDir, 'index.mjs').slice(appDir.length + 1)]?.bytes;
+  await mkdir(outDir, { recursive: true });
+  const files = result.outputFiles.map(({ path, contents }) => ({ name: basename(path), contents }));
+  if (metafile) files.push({ name: 'meta.json', contents: JSON.stringify(result.metafile) });
+  await Promise.all(files.map(({ name, contents }) => replaceFile(join(outDir, name), contents)));
+  // esbuild names outputs relative to absWorkingDir (the app's folder).
+  const bytes = result.metafile.outputs[relative(appDir, join(layoutDir, 'index.mjs'))]?.bytes;
   return { outFile: join(outDir, 'index.mjs'), bytes, metafile: result.metafile };
+}
+
+/**
+ * Writes `path` so that a concurrent reader never sees it missing or partly written: a temporary file
+ * in the same folder (so the rename stays on one file system) renamed over the old one.
+ * @param {string} path
+ * @param {string | Uint8Array} contents
+ */
+async function replaceFile(path, contents) {
+  const temporary = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
+  try {
+    await writeFile(temporary, contents);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 const xraySemver = fileURLToPath(new URL('./xray-semver.cjs', import.meta.url));

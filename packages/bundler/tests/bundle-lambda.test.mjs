@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bundleLambda } from '../src/bundle-lambda.mjs';
 
@@ -29,6 +30,61 @@ describe('bundleLambda', () => {
     expect(code).toContain('//# sourceMappingURL=index.mjs.map');
     const module = await import(outFile);
     expect(await module.handler(1)).toEqual({ ok: true, event: 1 });
+  });
+
+  it('rebuilds in place without a reader ever seeing the bundle missing or half written', async () => {
+    // Prepare: a built app, and a reader that keeps reading it (as a test or pnpm dev beside a build would)
+    const dir = await app('export const handler = async () => "one";\n');
+    await bundleLambda({ appDir: dir });
+    const bundle = join(dir, 'dist', 'index.mjs');
+    const seen = { reads: 0, problems: /** @type {string[]} */ ([]) };
+    let building = true;
+    const reader = (async () => {
+      while (building) {
+        try {
+          const [code, meta] = await Promise.all([
+            readFile(bundle, 'utf8'),
+            readFile(join(dir, 'dist', 'meta.json'), 'utf8'),
+          ]);
+          if (!code.endsWith('//# sourceMappingURL=index.mjs.map\n')) seen.problems.push('partial bundle');
+          JSON.parse(meta);
+          seen.reads += 1;
+        } catch (error) {
+          seen.problems.push(String(error));
+        }
+        await nextTurn();
+      }
+    })();
+
+    // Act: rebuild it several times, with changed source
+    for (const word of ['two', 'three', 'four', 'five']) {
+      await writeFile(join(dir, 'src', 'handler.ts'), `export const handler = async () => "${word}";\n`);
+      await bundleLambda({ appDir: dir });
+    }
+    building = false;
+    await reader;
+
+    // Assess
+    expect(seen.problems).toEqual([]);
+    expect(seen.reads).toBeGreaterThan(0);
+    expect(await readFile(bundle, 'utf8')).toContain('five');
+    expect((await readdir(join(dir, 'dist'))).sort()).toEqual(['index.mjs', 'index.mjs.map', 'meta.json']);
+  });
+
+  it('writes a Lambda artifact elsewhere byte for byte as dist/, without the metafile', async () => {
+    // Prepare
+    const dir = await app('export const handler = async () => ({ ok: true });\n');
+    const artifact = await mkdtemp(join(tmpdir(), 'bundle-artifact-'));
+    made.push(artifact);
+
+    // Act
+    await bundleLambda({ appDir: dir });
+    await bundleLambda({ appDir: dir, outDir: artifact, metafile: false });
+
+    // Assess
+    expect((await readdir(artifact)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    for (const name of ['index.mjs', 'index.mjs.map'])
+      expect(await readFile(join(artifact, name))).toEqual(await readFile(join(dir, 'dist', name)));
   });
 
   it('refuses a build in which anything but the X-Ray SDK imports semver (it is a stand-in)', async () => {

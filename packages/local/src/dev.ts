@@ -1,4 +1,4 @@
-import { watch } from 'node:fs';
+import { existsSync, readdirSync, watch } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,12 +9,21 @@ import { resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
 import { apiRoutes, startApiServer } from './api-gateway.ts';
 import { type Destination, startAsyncInvoker } from './async-invoker.ts';
 import { FunctionHost } from './function-host.ts';
-import { buildApps, type OpenedStack, openLocalStack, type StackFile } from './local-stack.ts';
+import {
+  buildApps,
+  type OpenedStack,
+  openLocalStack,
+  runningStack,
+  type StackFile,
+  stackBuildDir,
+} from './local-stack.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 import type { LocalResource, Log } from './types.ts';
 
 const usage = `usage: pnpm dev [--port 3000] [--host 127.0.0.1] [--template template.yaml] [--stack-file .local/stack.json] [--no-watch]
 Runs template.yaml's functions against a local AWS (moto_server, or AWS_ENDPOINT_URL if set).`;
+
+type Stop = () => Promise<void>;
 
 const log: Log = (line) => process.stdout.write(`${line}\n`);
 const warn: Log = (line) => process.stderr.write(`${line}\n`);
@@ -49,14 +58,22 @@ async function main(argv: string[]): Promise<void> {
     ? resolve(cwd, values['stack-file'])
     : join(root, '.local', 'stack.json');
   const template = readTemplate(templatePath);
+  const buildDir = stackBuildDir(stackFile);
 
-  const stops: (() => Promise<void>)[] = [];
+  // A clean stop, in the order that lets each part finish what it started: first what feeds the
+  // functions (the file watcher, the API server, the SQS pollers and async invokers, each waiting for the
+  // invocation it is in), then the execution environments, then the SDK clients and the local AWS they
+  // talk to, last the stack file and the build folder. The other way round, pollers meet a dead moto.
+  const stops = { feeders: [] as Stop[], environments: [] as Stop[], aws: [] as Stop[] };
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      for (const close of stops.reverse())
-        await close().catch((error: Error) => warn(`while stopping: ${error.message}`));
+      for (const phase of [stops.feeders, stops.environments, stops.aws])
+        await Promise.all(
+          phase.map((close) => close().catch((error: Error) => warn(`while stopping: ${error.message}`))),
+        );
       await rm(stackFile, { force: true });
+      await rm(buildDir, { recursive: true, force: true });
     })();
     return stopping;
   };
@@ -67,12 +84,23 @@ async function main(argv: string[]): Promise<void> {
     });
   }
 
+  const running = await runningStack(stackFile);
+  if (running) {
+    warn(
+      `pnpm dev: another pnpm dev (pid ${running.pid}) is running with ${relative(cwd, stackFile)}. ` +
+        'Stop it, or give this one its own: --stack-file .local/<name>.json',
+    );
+    process.exitCode = 1;
+    return;
+  }
+
   let opened: OpenedStack;
   try {
     opened = await openLocalStack({
       template,
       templateDir: dirname(templatePath),
       endpoint: process.env.AWS_ENDPOINT_URL || undefined,
+      buildDir,
       log,
     });
   } catch (error) {
@@ -80,7 +108,7 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  stops.push(() => opened.close());
+  stops.aws.push(() => opened.close());
   const { aws, functions } = opened;
   const provisioned = opened.provisioned;
   if (!provisioned) throw new Error('pnpm dev always provisions its own stack');
@@ -91,7 +119,7 @@ async function main(argv: string[]): Promise<void> {
 
   await buildApps(functions, log);
   const host = new FunctionHost(functions.specs, { logs: process.stdout, log, metrics: log, traces: log });
-  stops.push(() => host.close());
+  stops.environments.push(() => host.close());
 
   const server = await startApiServer({
     routes: api.routes,
@@ -101,7 +129,7 @@ async function main(argv: string[]): Promise<void> {
     stage: String(resolveIntrinsics({ Ref: 'Stage' }, opened.stack) ?? 'local'),
     log: warn,
   });
-  stops.push(() => server.close());
+  stops.feeders.push(() => server.close());
 
   const clientConfig = {
     endpoint: aws.endpoint,
@@ -110,7 +138,7 @@ async function main(argv: string[]): Promise<void> {
   };
   const sqs = new SQSClient(clientConfig);
   const sns = new SNSClient(clientConfig);
-  stops.push(async () => {
+  stops.aws.push(async () => {
     sqs.destroy();
     sns.destroy();
   });
@@ -123,7 +151,7 @@ async function main(argv: string[]): Promise<void> {
   for (const source of provisioned.eventSources) {
     if (source.kind === 'sqs') {
       const poller = startSqsPoller({ sqs, invoke: host.invoke, region: aws.region, log: warn, ...source });
-      stops.unshift(() => poller.stop());
+      stops.feeders.push(() => poller.stop());
     } else {
       const config = asyncInvokeConfig(invokeConfigs.get(source.functionId), opened, provisioned.resources);
       const functionArn = functions.specs.find((spec) => spec.logicalId === source.functionId)?.functionArn;
@@ -138,7 +166,7 @@ async function main(argv: string[]): Promise<void> {
         log: warn,
         ...config,
       });
-      stops.unshift(() => invoker.stop());
+      stops.feeders.push(() => invoker.stop());
     }
   }
 
@@ -159,7 +187,7 @@ async function main(argv: string[]): Promise<void> {
   await mkdir(dirname(stackFile), { recursive: true });
   await writeFile(stackFile, `${JSON.stringify(file, null, 2)}\n`);
 
-  if (!values['no-watch']) stops.push(watchSources(root, functions, host, log));
+  if (!values['no-watch']) stops.feeders.push(watchSources(root, functions, host, log));
 
   log(`local AWS  ${aws.endpoint}`);
   log(`API        ${server.url}  (${api.routes.length} routes)`);
@@ -225,13 +253,15 @@ function watchSources(
   host: FunctionHost,
   say: Log,
 ): () => Promise<void> {
+  const packagesDir = join(root, 'packages');
   const watchers: ReturnType<typeof watch>[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
   const changed = new Set<string>();
   const flush = async () => {
     const paths = [...changed];
     changed.clear();
-    const sharedChanged = paths.some((path) => path.startsWith(join(root, 'packages')));
+    const sharedChanged = paths.some((path) => path.startsWith(packagesDir));
     for (const build of functions.builds) {
       if (!sharedChanged && !paths.some((path) => path.startsWith(build.appDir))) continue;
       try {
@@ -255,7 +285,12 @@ function watchSources(
       }
     }
   };
-  const folders = new Set<string>([join(root, 'packages')]);
+  // Only the packages' sources: other tasks write logs and caches elsewhere under packages/ all the time.
+  const folders = new Set<string>(
+    readdirSync(packagesDir)
+      .map((name) => join(packagesDir, name, 'src'))
+      .filter((folder) => existsSync(folder)),
+  );
   for (const build of functions.builds) folders.add(join(build.appDir, 'src'));
   const built = new Set(functions.builds.flatMap((build) => build.logicalIds));
   for (const spec of functions.specs) if (!built.has(spec.logicalId)) folders.add(dirname(spec.handlerFile));
@@ -265,13 +300,16 @@ function watchSources(
         if (!name || name.includes('node_modules') || name.includes('dist')) return;
         changed.add(join(folder, name));
         clearTimeout(timer);
-        timer = setTimeout(() => void flush(), 150);
+        timer = setTimeout(() => {
+          flushing = flushing.then(flush).catch((error: Error) => warn(`reload failed: ${error.message}`));
+        }, 150);
       }),
     );
   }
   return async () => {
     clearTimeout(timer);
     for (const watcher of watchers) watcher.close();
+    await flushing; // a rebuild under way finishes before the environments stop
   };
 }
 

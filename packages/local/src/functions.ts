@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
 import { type LocalStack, resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
 import type { FunctionSpec } from './function-host.ts';
@@ -7,6 +7,8 @@ import type { FunctionSpec } from './function-host.ts';
 /** An app whose function(s) SAM builds with its Makefile; locally it is bundled with bundle-lambda. */
 export interface AppBuild {
   appDir: string;
+  /** Where its bundle is: the local stack's own build folder, or `<appDir>/dist` when it runs what `pnpm build` made. */
+  outDir: string;
   logicalIds: string[];
 }
 
@@ -30,10 +32,18 @@ export interface LocalAws {
  * bundle for makefile builds, as in the deployed artifact; otherwise the CodeUri folder as SAM would
  * copy it), and the environment Lambda would give it — the template's variables resolved against the
  * local stack, Lambda's own variables, and the local endpoint and credentials.
+ *
+ * `buildDir` is the local stack's own folder for bundles (`<buildDir>/<CodeUri>/index.mjs`); without it
+ * the functions run what `pnpm build` left in `<CodeUri>/dist`, which the local stack only ever reads.
  */
 export function localFunctions(
   template: Template,
-  { templateDir, stack, aws }: { templateDir: string; stack: LocalStack; aws: LocalAws },
+  {
+    templateDir,
+    stack,
+    aws,
+    buildDir,
+  }: { templateDir: string; stack: LocalStack; aws: LocalAws; buildDir?: string },
 ): LocalFunctions {
   const specs: FunctionSpec[] = [];
   const builds = new Map<string, AppBuild>();
@@ -55,12 +65,18 @@ export function localFunctions(
     const dot = properties.Handler.lastIndexOf('.');
     const [file, exportName] = [properties.Handler.slice(0, dot), properties.Handler.slice(dot + 1)];
     const built = template.Resources[logicalId]?.Metadata?.BuildMethod === 'makefile';
-    if (built) {
-      const build = builds.get(codeDir) ?? { appDir: codeDir, logicalIds: [] };
+    const build = built
+      ? (builds.get(codeDir) ?? {
+          appDir: codeDir,
+          outDir: buildDir ? join(buildDir, relative(templateDir, codeDir)) : join(codeDir, 'dist'),
+          logicalIds: [],
+        })
+      : undefined;
+    if (build) {
       build.logicalIds.push(logicalId);
       builds.set(codeDir, build);
     }
-    const handlerDir = built ? join(codeDir, 'dist') : codeDir;
+    const handlerDir = build?.outDir ?? codeDir;
     const handlerFile =
       ['.mjs', '.js', '.cjs'].map((extension) => join(handlerDir, `${file}${extension}`)).find(existsSync) ??
       join(handlerDir, `${file}.mjs`);

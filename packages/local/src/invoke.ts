@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findWorkspaceRoot, readTemplate } from '@repo/sam-template/read-template';
@@ -42,6 +43,13 @@ async function main(argv: string[]): Promise<number> {
   const template = readTemplate(templatePath);
   const event: unknown = JSON.parse(readFileSync(resolve(cwd, values.event), 'utf8'));
 
+  // A folder of its own for the bundle, gone when it exits: never apps/*/dist, which pnpm build owns,
+  // nor a running pnpm dev's. --no-build runs what is there: a running pnpm dev's code, else dist/.
+  const buildDir = values['no-build']
+    ? undefined
+    : await mkdir(join(root, '.local'), { recursive: true }).then(() =>
+        mkdtemp(join(root, '.local', 'invoke-')),
+      );
   let opened: OpenedStack;
   try {
     opened = await openLocalStack({
@@ -51,10 +59,12 @@ async function main(argv: string[]): Promise<number> {
       reuseStackFile: values['stack-file']
         ? resolve(cwd, values['stack-file'])
         : join(root, '.local', 'stack.json'),
+      buildDir,
       log: say,
     });
   } catch (error) {
     say(`pnpm invoke: ${(error as Error).message}`);
+    if (buildDir) await rm(buildDir, { recursive: true, force: true });
     return 1;
   }
   try {
@@ -69,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
       say(`No function ${name} in template.yaml. ${usage}`);
       return 2;
     }
-    if (!values['no-build']) {
+    if (buildDir) {
       await buildApps(
         {
           ...opened.functions,
@@ -88,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } finally {
     await opened.close();
+    if (buildDir) await rm(buildDir, { recursive: true, force: true });
   }
 }
 

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, symlink } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import { bundleLambda } from '@repo/bundler/bundle-lambda';
 import type { Template } from '@repo/sam-template/read-template';
 import type { LocalStack } from '@repo/sam-template/resolve-intrinsics';
@@ -45,9 +46,14 @@ export async function openLocalStack(options: {
   templateDir: string;
   endpoint?: string;
   reuseStackFile?: string;
+  /**
+   * Where the functions' bundles are or go (see localFunctions). Unset: a reused pnpm dev's own folder,
+   * else what `pnpm build` left in each app's dist/ (read only).
+   */
+  buildDir?: string;
   log: Log;
 }): Promise<OpenedStack> {
-  const { template, templateDir, log } = options;
+  const { template, templateDir, buildDir, log } = options;
   const running = options.reuseStackFile ? await runningStack(options.reuseStackFile) : undefined;
   if (running) {
     const aws = localAws(running.endpoint);
@@ -55,7 +61,13 @@ export async function openLocalStack(options: {
     return {
       aws,
       stack: running.stack,
-      functions: localFunctions(template, { templateDir, stack: running.stack, aws }),
+      // Unless told where else, the functions run the code the running pnpm dev runs.
+      functions: localFunctions(template, {
+        templateDir,
+        stack: running.stack,
+        aws,
+        buildDir: buildDir ?? stackBuildDir(options.reuseStackFile as string),
+      }),
       reused: true,
       close: async () => undefined,
     };
@@ -79,7 +91,7 @@ export async function openLocalStack(options: {
       aws,
       stack: provisioned.stack,
       provisioned,
-      functions: localFunctions(template, { templateDir, stack: provisioned.stack, aws }),
+      functions: localFunctions(template, { templateDir, stack: provisioned.stack, aws, buildDir }),
       reused: false,
       close: async () => {
         await moto?.stop();
@@ -91,11 +103,36 @@ export async function openLocalStack(options: {
   }
 }
 
-/** Bundles every app whose functions are built (as their Makefile target would), timing each. */
+/**
+ * The folder where a local stack keeps its bundles: beside its stack file and named after it
+ * (`.local/stack.json` → `.local/stack.build/`), so two stacks never share one, and never `apps/*\/dist`,
+ * which belongs to `pnpm build` and is read by the tests, the benches and `sam build` beside it.
+ */
+export function stackBuildDir(stackFile: string): string {
+  return join(dirname(stackFile), `${basename(stackFile, extname(stackFile))}.build`);
+}
+
+/**
+ * Bundles every app whose functions are built (as their Makefile target would) into its `outDir`,
+ * timing each. The app's `node_modules` is linked beside the bundle, as the artifact carries its
+ * external packages (sharp), and the source map points at the real sources for stack traces.
+ */
 export async function buildApps(functions: LocalFunctions, log: Log): Promise<void> {
   for (const build of functions.builds) {
+    if (build.outDir === join(build.appDir, 'dist'))
+      throw new Error(`${build.outDir} belongs to pnpm build: the local stack bundles into its own folder`);
     const started = performance.now();
-    await bundleLambda({ appDir: build.appDir });
+    await bundleLambda({
+      appDir: build.appDir,
+      outDir: build.outDir,
+      layoutDir: build.outDir,
+      metafile: false,
+    });
+    await symlink(join(build.appDir, 'node_modules'), join(build.outDir, 'node_modules'), 'dir').catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      },
+    );
     log(`built ${build.logicalIds.join(', ')} (${(performance.now() - started).toFixed(0)} ms)`);
   }
 }
@@ -105,7 +142,7 @@ function localAws(endpoint: string): LocalAws {
 }
 
 /** The stack file of a `pnpm dev` that is still running and whose endpoint still answers. */
-async function runningStack(path: string): Promise<StackFile | undefined> {
+export async function runningStack(path: string): Promise<StackFile | undefined> {
   let file: StackFile;
   try {
     file = JSON.parse(await readFile(path, 'utf8')) as StackFile;

@@ -19,7 +19,7 @@ beforeAll(async () => {
   db = new DynamoDBClient(config);
   s3 = new S3Client({ ...config, forcePathStyle: true });
   sqs = new SQSClient(config);
-}, 90_000);
+});
 
 afterAll(async () => {
   for (const client of [db, s3, sqs]) client?.destroy();
@@ -34,12 +34,12 @@ const recorded = (pk: string) =>
   eventually(
     async () =>
       (await db.send(new GetItemCommand({ TableName: ref('Records'), Key: { pk: { S: pk } } }))).Item,
-    20_000,
+    undefined,
     `record ${pk}`,
   );
 
 /** Waits for one message on a queue and returns its body. */
-const nextMessage = (queueUrl: string, timeoutMs = 20_000) =>
+const nextMessage = (queueUrl: string, timeoutMs?: number) =>
   eventually(
     async () => {
       const { Messages } = await sqs.send(
@@ -71,7 +71,7 @@ describe('pnpm dev API Gateway', () => {
       expect(await response.json()).toEqual({ message: 'Internal server error' });
     }
     expect((await fetch(api('/items/2'))).status).toBe(200);
-    expect(dev.output()).toContain('Sandbox.Timedout');
+    await dev.waitForOutput(/Sandbox\.Timedout/);
   });
 
   it('answers an unknown route as API Gateway does', async () => {
@@ -97,11 +97,11 @@ describe('pnpm dev SQS event source', () => {
 
     const a = await recorded('job#a');
     await recorded('job#b');
-    const deadLetter = await nextMessage(ref('JobsDlq'), 30_000);
+    const deadLetter = await nextMessage(ref('JobsDlq'));
 
     expect(JSON.parse(a.detail?.S ?? '{}')).toMatchObject({ receiveCount: '1' });
     expect(JSON.parse(deadLetter)).toEqual({ id: 'poison', fail: true });
-    expect(dev.output()).toMatch(/RecorderFunction ← sqs/);
+    await dev.waitForOutput(/RecorderFunction ← sqs/);
   });
 });
 
@@ -122,7 +122,7 @@ describe('pnpm dev S3 → EventBridge → function', () => {
   it('retries a failing async invocation as configured, then sends it to the on-failure destination', async () => {
     await s3.send(new PutObjectCommand({ Bucket: ref('Uploads'), Key: 'uploads/poison.txt', Body: 'x' }));
 
-    const failure = JSON.parse(await nextMessage(ref('FailedEvents'), 30_000));
+    const failure = JSON.parse(await nextMessage(ref('FailedEvents')));
 
     expect(failure).toMatchObject({
       requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 2 },

@@ -16,14 +16,19 @@ export interface DevProcess {
   stack: StackFile;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
-  /** SIGTERM, then waits for the exit; resolves with the exit code. */
+  /**
+   * Waits until the output matches: what pnpm dev prints about an invocation (its line, its trace)
+   * arrives after the work it describes is visible, so a test never asserts it straight away.
+   */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** SIGTERM, then waits for the exit and the last of its output; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
 
 /** Starts `pnpm dev` as a user would (a child process) and waits until its stack file is written. */
 export async function startDev(
   args: string[] = [],
-  timeoutMs = 60_000,
+  timeoutMs = 120_000,
   { watch = false, env = {} }: { watch?: boolean; env?: Record<string, string> } = {},
 ): Promise<DevProcess> {
   const stackFile = join(mkdtempSync(join(tmpdir(), 'pnpm-dev-')), 'stack.json');
@@ -37,12 +42,13 @@ export async function startDev(
     },
   );
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+  for (const stream of [child.stdout, child.stderr]) {
+    // Decoded per stream: a chunk can end inside a multi-byte character (the '←' of every invocation line).
+    stream?.setEncoding('utf8');
+    stream?.on('data', (text: string) => {
+      output += text;
+    });
+  }
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(stackFile) || !output.includes('ready')) {
     if (child.exitCode !== null) throw new Error(`pnpm dev exited with ${child.exitCode}:\n${output}`);
@@ -57,9 +63,12 @@ export async function startDev(
     stackFile,
     stack: JSON.parse(readFileSync(stackFile, 'utf8')) as StackFile,
     output: () => output,
+    waitForOutput: (pattern, timeoutMs = 60_000) =>
+      eventually(async () => output.match(pattern) ?? undefined, timeoutMs, `output matching ${pattern}`, 50),
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      const exited = once(child, 'exit');
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      // 'close', not 'exit': by then everything it printed has been read.
+      const exited = once(child, 'close');
       child.kill('SIGTERM');
       const [code] = await exited;
       return code as number | null;
@@ -67,17 +76,21 @@ export async function startDev(
   };
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. The default
+ * deadline is generous: it only bounds a test that is failing, and a loaded CI machine is slow.
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
   what = 'condition',
+  everyMs = 200,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -23,7 +24,7 @@ beforeAll(async () => {
     region: dev.stack.region,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-}, 90_000);
+});
 
 afterAll(async () => {
   db?.destroy();
@@ -41,7 +42,10 @@ describe('pnpm dev with the repo template', () => {
       type: 'AWS::DynamoDB::Table',
       ref: expect.any(String),
     });
-    expect(dev.stack.functions.UsersApiFunction?.handlerFile).toMatch(/apps\/users-api\/dist\/index\.mjs$/);
+    // Bundled into the stack's own folder beside its stack file, never into apps/*/dist.
+    expect(dev.stack.functions.UsersApiFunction?.handlerFile).toBe(
+      join(dirname(dev.stackFile), 'stack.build', 'apps', 'users-api', 'index.mjs'),
+    );
   });
 
   it('creates, reads, lists and deletes users over HTTP, with the data in moto', async () => {
@@ -85,19 +89,16 @@ describe('pnpm dev with the repo template', () => {
     expect(unknown.status).toBe(404);
   });
 
-  it('logs one line per invocation', () => {
-    expect(dev.output()).toMatch(
-      /UsersApiFunction ← POST \/users {2}201 {2}[\d.]+ ms \(cold start [\d.]+ ms\)/,
-    );
+  it('logs one line per invocation', async () => {
+    await dev.waitForOutput(/UsersApiFunction ← POST \/users {2}201 {2}[\d.]+ ms \(cold start [\d.]+ ms\)/);
   });
 
-  it('prints the X-Ray trace of each invocation: the handler annotated with the user id, its DynamoDB calls', () => {
-    const output = dev.output();
-    expect(output).toMatch(
+  it('prints the X-Ray trace of each invocation: the handler annotated with the user id, its DynamoDB calls', async () => {
+    await dev.waitForOutput(
       /UsersApiFunction {2}trace 1-[0-9a-f]{8}-[0-9a-f]{24} {2}## index\.handler {2}[\d.]+ ms {2}ColdStart=true Service=users-api userId=[0-9a-f-]{36}/,
     );
-    expect(output).toMatch(/^ +DynamoDB PutItem {2}[\d.]+ ms 200$/m);
-    expect(output).toMatch(/^ +DynamoDB DeleteItem {2}[\d.]+ ms 200$/m);
+    await dev.waitForOutput(/^ +DynamoDB PutItem {2}[\d.]+ ms 200$/m);
+    await dev.waitForOutput(/^ +DynamoDB DeleteItem {2}[\d.]+ ms 200$/m);
   });
 
   it('resizes an upload: the four outputs appear under processed/ (S3 → EventBridge → image-resizer)', async () => {
@@ -121,7 +122,7 @@ describe('pnpm dev with the repo template', () => {
         const keys = Contents.map((object) => object.Key as string).sort();
         return keys.length === 4 ? keys : undefined;
       },
-      30_000,
+      undefined,
       'four resized outputs',
     );
     expect(outputs).toEqual([
@@ -130,10 +131,11 @@ describe('pnpm dev with the repo template', () => {
       'processed/small/e2e.jpg',
       'processed/thumbnail/e2e.jpg',
     ]);
-    expect(dev.output()).toMatch(/ImageResizerFunction ← async:ImageUploaded {2}ok/);
+    // Printed when the invocation returns and its trace arrives: after the outputs are there.
+    await dev.waitForOutput(/ImageResizerFunction ← async:ImageUploaded {2}ok/);
     // One unit of work per object, annotated with its key, holding the download and the four uploads.
-    expect(dev.output()).toMatch(/^ +### resize {2}[\d.]+ ms {2}bucket=\S+ objectKey=uploads\/e2e\.jpg$/m);
-    expect(dev.output()).toMatch(/^ +S3 PutObject ×4 {2}[\d.]+–[\d.]+ ms 200$/m);
+    await dev.waitForOutput(/^ +### resize {2}[\d.]+ ms {2}bucket=\S+ objectKey=uploads\/e2e\.jpg$/m);
+    await dev.waitForOutput(/^ +S3 PutObject ×4 {2}[\d.]+–[\d.]+ ms 200$/m);
     s3.destroy();
   });
 
@@ -176,7 +178,7 @@ describe('pnpm dev with the repo template', () => {
         );
         return versions.length > 0 ? versions : undefined;
       },
-      30_000,
+      undefined,
       'the recorded upload',
     );
     expect(items).toHaveLength(1);
@@ -219,7 +221,7 @@ describe('pnpm dev with the repo template', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'uploads/batch.jpg', Body: image }));
     await eventually(
       async () => ((await outputsOf('batch.jpg')).length === 4 ? true : undefined),
-      30_000,
+      undefined,
       "image-resizer's outputs",
     );
     await s3.send(
@@ -240,21 +242,25 @@ describe('pnpm dev with the repo template', () => {
         const keys = await outputsOf('batch.jpg');
         return keys.length === 4 ? keys : undefined;
       },
-      30_000,
+      undefined,
       "the batch-worker's outputs",
     );
     expect(outputs).toEqual(expected);
-    expect(dev.output()).toMatch(/BatchWorkerFunction ← sqs:\S+ {2}ok/);
+    await dev.waitForOutput(/BatchWorkerFunction ← sqs:\S+ {2}ok/);
     for (const client of [s3, sqs]) client.destroy();
   });
 
-  it('stops on SIGTERM without leaving moto or the stack file behind', async () => {
+  it('stops on SIGTERM cleanly: pollers before moto, no error lines, nothing left behind', async () => {
     const endpoint = dev.stack.endpoint;
+    const printedBefore = dev.output().length;
 
     const code = await dev.stop();
 
     expect(code).toBe(0);
+    // Its SQS pollers and async invokers stop before moto does, so none of them meets a dead endpoint.
+    expect(dev.output().slice(printedBefore).trim()).toBe('SIGTERM: stopping');
     expect(existsSync(dev.stackFile)).toBe(false);
+    expect(existsSync(join(dirname(dev.stackFile), 'stack.build'))).toBe(false);
     await expect(fetch(endpoint, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   });
 });

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface MotoServer {
@@ -20,19 +19,29 @@ const installHint =
  */
 export async function startMoto({
   command = 'moto_server',
-  startupTimeoutMs = 20_000,
+  startupTimeoutMs = 60_000,
 }: {
   command?: string;
   startupTimeoutMs?: number;
 } = {}): Promise<MotoServer> {
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
+  // Port 0: moto binds a free port itself and names it. Picking one here and handing it over would leave
+  // a moment in which another process (another suite's moto, on a busy machine) could take it.
+  const child = spawn(command, ['-H', '127.0.0.1', '-p', '0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
+  let endpointNamed = false;
+  let announced: (endpoint: string) => void = () => undefined;
+  const listening = new Promise<string>((resolve) => {
+    announced = resolve;
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);
+    const port = endpointNamed ? undefined : /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
+    if (port) {
+      endpointNamed = true;
+      announced(`http://127.0.0.1:${port}`);
+    }
   });
   const failedToStart = new Promise<never>((_, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
@@ -47,12 +56,25 @@ export async function startMoto({
   process.once('exit', killOnExit);
 
   const gaveUp = new AbortController();
+  const timer = setTimeout(() => gaveUp.abort(), startupTimeoutMs);
+  let endpoint: string;
   try {
-    await Promise.race([waitUntilReady(endpoint, startupTimeoutMs, gaveUp.signal), failedToStart]);
+    endpoint = await Promise.race([
+      listening.then(async (url) => {
+        await waitUntilReady(url, gaveUp.signal);
+        return url;
+      }),
+      failedToStart,
+      once(gaveUp.signal, 'abort').then(() => {
+        throw new Error(`moto_server did not answer within ${startupTimeoutMs} ms:\n${stderr}`);
+      }),
+    ]);
   } catch (error) {
     gaveUp.abort();
     child.kill('SIGKILL');
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
 
   return {
@@ -68,18 +90,16 @@ export async function startMoto({
   };
 }
 
-async function waitUntilReady(endpoint: string, timeoutMs: number, gaveUp: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !gaveUp.aborted) {
+async function waitUntilReady(endpoint: string, gaveUp: AbortSignal): Promise<void> {
+  while (!gaveUp.aborted) {
     try {
-      const response = await fetch(`${endpoint}/moto-api/data.json`);
+      const response = await fetch(`${endpoint}/moto-api/data.json`, { signal: gaveUp });
       if (response.ok) return;
     } catch {
-      // not listening yet
+      // not answering yet
     }
     await sleep(100);
   }
-  throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
@@ -89,16 +109,4 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
   await exited;
   clearTimeout(timer);
-}
-
-/** A port the OS just handed out on loopback (released again for moto to bind). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('could not allocate a port');
-  return address.port;
 }
