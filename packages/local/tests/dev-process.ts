@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StackFile } from '../src/local-stack.ts';
+import { eventually } from './wait.ts';
 
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
@@ -64,7 +65,7 @@ export async function startDev(
     stack: JSON.parse(readFileSync(stackFile, 'utf8')) as StackFile,
     output: () => output,
     waitForOutput: (pattern, timeoutMs = 60_000) =>
-      eventually(async () => output.match(pattern) ?? undefined, timeoutMs, `output matching ${pattern}`, 50),
+      eventually(async () => output.match(pattern) ?? undefined, timeoutMs, `output matching ${pattern}`),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       // 'close', not 'exit': by then everything it printed has been read.
@@ -74,23 +75,4 @@ export async function startDev(
       return code as number | null;
     },
   };
-}
-
-/**
- * Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. The default
- * deadline is generous: it only bounds a test that is failing, and a loaded CI machine is slow.
- */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  what = 'condition',
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }

@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevProcess, eventually, startDev } from './dev-process.ts';
+import { type DevProcess, startDev } from './dev-process.ts';
+import { eventually } from './wait.ts';
 
 let dev: DevProcess;
 let db: DynamoDBClient;

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EmfLineSplitter, type EmfRecord, formatEmf, parseEmf } from '../src/emf.ts';
 import { FunctionHost } from '../src/function-host.ts';
+import { waitFor } from './wait.ts';
 
 // What Powertools metrics prints at the end of an invocation.
 const powertoolsEmf = {
@@ -220,7 +221,7 @@ describe('FunctionHost with metrics', () => {
           logicalId: 'MetricsFunction',
           handlerFile: fileURLToPath(new URL('./fixtures/functions/metrics.mjs', import.meta.url)),
           exportName: 'handler',
-          timeoutSeconds: 3,
+          timeoutSeconds: 30,
           memoryMb: 256,
           functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:MetricsFunction',
           environment: {},
@@ -231,6 +232,7 @@ describe('FunctionHost with metrics', () => {
     try {
       // The lines reach the host before the result: their summaries must still follow the invocation line.
       await host.invoke('MetricsFunction', { count: 2, invalid: true, delayMs: 200 }, 'test');
+      await waitFor(() => lines.length >= 3 && chunks.join('').includes('"ImagesResized":2'));
 
       expect(lines).toEqual([
         expect.stringMatching(/MetricsFunction ← test {2}ok/),

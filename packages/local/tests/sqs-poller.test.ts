@@ -4,6 +4,7 @@ import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  type ReceiveMessageCommandInput,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
@@ -13,7 +14,8 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SqsPollerOptions, startSqsPoller } from '../src/sqs-poller.ts';
 import type { Invoke, InvokeOutcome } from '../src/types.ts';
-import { messagesLeft, waitFor } from './sqs-helpers.ts';
+import { messagesLeft } from './sqs-helpers.ts';
+import { waitFor } from './wait.ts';
 
 const region = 'us-east-1';
 let moto: MotoServer;
@@ -283,24 +285,42 @@ describe('startSqsPoller', () => {
     expect(await messagesLeft(sqs, queueUrl)).toBe(0);
   });
 
-  it('stops within 3 s and invokes nothing afterwards', async () => {
-    // Prepare
+  it('stops once the receive in flight returns (a 1 s long poll at most), and receives nothing afterwards', async () => {
+    // Prepare: a client that notes every receive the poller starts, and whether stop() had been called
     const { queueUrl, queueArn } = await createQueue();
+    const watched = new SQSClient({
+      endpoint: moto.endpoint,
+      region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    let stopCalled = false;
+    const receives: { waitTimeSeconds?: number; afterStop: boolean }[] = [];
+    watched.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ReceiveMessageCommand') {
+          const { WaitTimeSeconds } = args.input as ReceiveMessageCommandInput;
+          receives.push({ waitTimeSeconds: WaitTimeSeconds, afterStop: stopCalled });
+        }
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
     const { invoke, events } = fakeFunction();
-    const { poller } = poll({ invoke, queueUrl, queueArn });
-    await sleep(300);
+    const { poller } = poll({ sqs: watched, invoke, queueUrl, queueArn });
+    await waitFor(() => receives.length > 0);
 
     // Act
-    const startedAt = Date.now();
+    stopCalled = true;
     await poller.stop();
-    const stopMs = Date.now() - startedAt;
     await sendMessages(queueUrl, ['too late']);
-    await sleep(1_500);
+    await sleep(1_500); // a poller still running would receive it within its 1 s long poll
 
-    // Assess
-    expect(stopMs).toBeLessThan(3_000);
+    // Assess: stop() waited for one short long poll at most, and none started after it
+    expect(receives.map((receive) => receive.waitTimeSeconds)).toEqual(receives.map(() => 1));
+    expect(receives.filter((receive) => receive.afterStop)).toEqual([]);
     expect(events).toHaveLength(0);
     expect(await messagesLeft(sqs, queueUrl)).toBe(1);
+    watched.destroy();
   });
 
   it('lets the batch in flight finish, deletes included, before stop() resolves', async () => {

@@ -4,6 +4,7 @@ import type { XRayDocument } from '@repo/testing/xray-daemon';
 import { describe, expect, it } from 'vitest';
 import { FunctionHost, type FunctionSpec } from '../src/function-host.ts';
 import { formatTrace } from '../src/traces.ts';
+import { waitFor } from './wait.ts';
 
 const traceId = '1-6b0912b3-28e02368ba7444aef6f6c61a';
 const doc = (fields: Partial<XRayDocument> & Pick<XRayDocument, 'id' | 'name'>): XRayDocument => ({
@@ -89,7 +90,7 @@ describe('FunctionHost tracing', () => {
     logicalId: 'TracedFunction',
     handlerFile: fileURLToPath(new URL('./fixtures/functions/traced.mjs', import.meta.url)),
     exportName: 'handler',
-    timeoutSeconds: 3,
+    timeoutSeconds: 30,
     memoryMb: 256,
     functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:TracedFunction',
     environment: {},
@@ -111,6 +112,8 @@ describe('FunctionHost tracing', () => {
       expect(headers[0]).not.toBe(headers[1]);
 
       const root = (header: string | undefined) => /Root=([^;]+)/.exec(header ?? '')?.[1];
+      // The invocation's subsegment may land after its result: wait for both traces, then compare all.
+      await waitFor(() => lines.length >= 6);
       expect(lines).toEqual([
         expect.stringMatching(/TracedFunction ← test {2}ok/),
         `TracedFunction  trace ${root(headers[0])}  ## index.handler  20.0 ms  ColdStart=true objectKey=uploads/a.jpg`,
