@@ -1,7 +1,8 @@
 import { appTestProjects } from '@repo/testing/vitest-projects';
 import { defineConfig } from 'vitest/config';
 
-// Unit tests run real sharp on generated photos (S3 mocked): allow for a busy machine.
+// Unit tests run real sharp on generated photos (S3 mocked), and the tracing test starts moto: allow for
+// a loaded 2-core machine, where these take many times as long as on a laptop.
 export default defineConfig({
-  test: { projects: appTestProjects({ unitEnv: { DEFAULT_BUCKET: 'jobs-unit' }, unitTimeoutMs: 30_000 }) },
+  test: { projects: appTestProjects({ unitEnv: { DEFAULT_BUCKET: 'jobs-unit' }, unitTimeoutMs: 60_000 }) },
 });

@@ -8,7 +8,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -121,20 +120,22 @@ function inspectArtifact(artifactsDir) {
   return natives;
 }
 
-async function freePort() {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** moto_server on a free loopback port, on the host (the emulated process reaches it over loopback). */
+/**
+ * moto_server on a free loopback port, on the host (the emulated process reaches it over loopback). moto
+ * binds port 0 itself and names the port it got: picking a free port here and handing it over would leave
+ * a moment in which another process (another suite's moto, on a busy machine) could take it. The port
+ * comes from this child's own output, so the server that answers is the one started here.
+ */
 async function startMoto() {
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const named = new Promise((resolve) => {
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + chunk).slice(-4_000);
+      const port = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
+      if (port) resolve(`http://127.0.0.1:${port}`);
+    });
+  });
   const failed = new Promise((_, reject) => {
     child.once('error', (error) =>
       reject(
@@ -143,21 +144,34 @@ async function startMoto() {
           : error,
       ),
     );
-    child.once('exit', (code) => reject(new SmokeTestError(`moto_server exited with code ${code}`)));
+    child.once('exit', (code) =>
+      reject(new SmokeTestError(`moto_server exited with code ${code} before it was ready:\n${stderr}`)),
+    );
   });
   failed.catch(() => undefined);
+  // Generous: moto takes a second alone and far longer beside a full parallel run on a loaded machine.
+  const deadline = Date.now() + 60_000;
   const ready = (async () => {
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(100)) {
+    const endpoint = await Promise.race([
+      named,
+      // Unref'd: once moto has named its port, this timer must not keep the smoke test alive.
+      sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false }).then(() => {
+        throw new SmokeTestError(`moto_server named no port within 60 s:\n${stderr}`);
+      }),
+    ]);
+    for (; Date.now() < deadline; await sleep(100)) {
       try {
-        if ((await fetch(`${endpoint}/moto-api/data.json`)).ok) return;
+        if ((await fetch(`${endpoint}/moto-api/data.json`)).ok) return endpoint;
       } catch {
-        // not listening yet
+        // not answering yet
       }
     }
-    throw new SmokeTestError(`moto_server did not answer on ${endpoint} within 20 s`);
+    throw new SmokeTestError(`moto_server did not answer on ${endpoint} within 60 s`);
   })();
+  ready.catch(() => undefined);
+  let endpoint;
   try {
-    await Promise.race([ready, failed]);
+    endpoint = await Promise.race([ready, failed]);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

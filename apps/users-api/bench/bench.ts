@@ -5,7 +5,8 @@
  *
  * 1. Bundle size: dist/index.mjs in KB (1024 bytes) against a 400 KB budget; over budget exits 1.
  * 2. AWS SDK bundled vs left to the runtime: a second build with `@aws-sdk/*` and `@smithy/*` external
- *    (in .bench/external, resolving the SDK from this app's node_modules as the runtime's copy would).
+ *    (in a folder of the run's own under .bench, resolving the SDK from this app's node_modules as the
+ *    runtime's copy would).
  * 3. Cold start: a fresh `node` process imports a bundle and serves GET /users/{id} (events/get-user.json),
  *    its GetItem answered by a DynamoDB stub on 127.0.0.1; the same for an empty handler is the baseline.
  *    (a) spawn→exit wall time, (b) import()→first response inside the child. Variants are interleaved;
@@ -18,7 +19,8 @@
  * The last line is `BENCH_JSON {…}` with every figure, for tools to grep.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { arch, availableParallelism, platform } from 'node:os';
@@ -36,7 +38,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createUserStore, type User } from '../src/users.ts';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-const benchDir = join(appDir, '.bench');
+// A folder of this run's own under .bench (inside the app, so the external-SDK bundle resolves the SDK from
+// this app's node_modules): a second bench running at once never rewrites or deletes a file this one runs.
+await mkdir(join(appDir, '.bench'), { recursive: true });
+const benchDir = await mkdtemp(join(appDir, '.bench', 'run-'));
+process.on('exit', () => rmSync(benchDir, { recursive: true, force: true }));
 const bundledFile = join(appDir, 'dist', 'index.mjs');
 const eventFile = join(appDir, 'events', 'get-user.json');
 const checkScript = fileURLToPath(new URL('./check-response.mjs', import.meta.url));
@@ -71,7 +77,7 @@ const bundle = await readFile(bundledFile).catch(() => {
 const bundledBytes = bundle.byteLength;
 // Cold starts run a private copy: a build running meanwhile (tests, watch) empties dist/ first.
 const bundledCopy = join(benchDir, 'bundled', 'index.mjs');
-await mkdir(join(benchDir, 'bundled'), { recursive: true });
+await mkdir(join(benchDir, 'bundled'));
 await writeFile(bundledCopy, bundle);
 // With --enable-source-maps (as deployed) Node reads the map at import: it belongs to the cold start.
 await writeFile(`${bundledCopy}.map`, await readFile(`${bundledFile}.map`));
@@ -87,13 +93,13 @@ const externalBytes = (await stat(external.outFile)).size;
 console.log('\n2. AWS SDK bundled vs left to the runtime');
 console.log(`   SDK bundled (dist/index.mjs)                    ${fixed(kb(bundledBytes)).padStart(6)} KB`);
 console.log(
-  `   @aws-sdk/* + @smithy/* external (.bench/external) ${fixed(kb(externalBytes)).padStart(6)} KB` +
+  `   @aws-sdk/* + @smithy/* external (in .bench/run-…) ${fixed(kb(externalBytes)).padStart(6)} KB` +
     `   (${fixed(kb(bundledBytes - externalBytes))} KB less; the SDK then loads from node_modules)`,
 );
 
 // 3. Cold start -------------------------------------------------------------------------------------------
 const emptyFile = join(benchDir, 'empty', 'index.mjs');
-await mkdir(join(benchDir, 'empty'), { recursive: true });
+await mkdir(join(benchDir, 'empty'));
 await writeFile(emptyFile, "export const handler = async () => ({ statusCode: 200, body: '{}' });\n");
 
 const dynamodb = await startDynamoDbStub();

@@ -324,13 +324,15 @@ describe('resizeImage', () => {
     ])('refuses a %s whose header claims billions of pixels, before decoding', async (_, make, pixels) => {
       const input = await make();
       const rssBefore = process.memoryUsage().rss;
-      const started = performance.now();
 
       const error = await rejectionOf(resizeImage(input));
 
-      expect(performance.now() - started).toBeLessThan(200);
-      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(50 * 1024 * 1024);
+      // Refused by the header check, before any decode: a refusal from the decoder (sharp's own pixel
+      // limit) comes wrapped, with the decoder's error as its cause. (Not a time bound: on a loaded
+      // machine any bound is either flaky or too loose to tell the two apart.)
       expect(error).toBeInstanceOf(ImageTooManyPixelsError);
+      expect(error).not.toHaveProperty('cause');
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(50 * 1024 * 1024);
       expect(error).toMatchObject({ pixels, limit: 50_000_000 });
     });
 

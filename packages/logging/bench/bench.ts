@@ -13,8 +13,9 @@
  * The last line is `BENCH_JSON {…}` with every figure.
  */
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
-import { arch, availableParallelism, platform } from 'node:os';
+import { rmSync } from 'node:fs';
+import { mkdtemp, stat } from 'node:fs/promises';
+import { arch, availableParallelism, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleLambda } from '@repo/bundler/bundle-lambda';
@@ -22,7 +23,9 @@ import { startXRayDaemon } from '@repo/testing/xray-daemon';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(here, '..', '..', '..');
-const benchDir = join(here, '..', '.bench');
+// This run's own folder for the bundle variants: a second bench running at once never rewrites them.
+const benchDir = await mkdtemp(join(tmpdir(), 'logging-bench-'));
+process.on('exit', () => rmSync(benchDir, { recursive: true, force: true }));
 const apps = ['users-api', 'upload-processor', 'image-resizer', 'batch-worker'];
 const growthGoal = 0.15;
 const warmGoalUs = 500;
@@ -106,7 +109,13 @@ child.stderr.on('data', (chunk: Buffer) => {
   stderr += chunk.toString();
 });
 const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-await new Promise((resolve) => setTimeout(resolve, 200));
+// Every datagram was sent before the child exited; this process may still be reading them. Wait until all
+// have arrived, or none has for a while (the rest were dropped), not for a fixed time.
+const allTraced = warm.batches * warm.callsPerBatch + warm.warmupCalls;
+for (let seen = -1; received > seen && received < allTraced; ) {
+  seen = received;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
 await daemon.close();
 const line = stderr.split('\n').find((text) => text.startsWith('WARM_JSON '));
 if (code !== 0 || !line) throw new Error(`warm child failed (exit ${code}):\n${stderr}`);
@@ -116,7 +125,7 @@ const samples = JSON.parse(line.slice('WARM_JSON '.length)) as Record<
 >;
 // Every traced invocation sends its subsegment; UDP may drop a few under a burst like this one (so does the
 // real daemon's socket), so "tracing really ran" means at least 90% of them arrived.
-const tracedInvocations = warm.batches * warm.callsPerBatch + warm.warmupCalls;
+const tracedInvocations = allTraced;
 const expectedTraces = Math.floor(tracedInvocations * 0.9);
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

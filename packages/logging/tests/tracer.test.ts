@@ -4,6 +4,8 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import {
+  flattenTrace,
+  invocationSubsegment,
   parentIdOf,
   setFreshTraceHeader,
   startXRayDaemon,
@@ -67,7 +69,17 @@ const settle = <Result>(handler: (event: unknown, context: Context) => Promise<R
 const invoke = <Result>(handler: (event: unknown, context: Context) => Promise<Result>) =>
   traceOfInvocation(daemon, () => settle(handler));
 
-describe('tracing (Powertools tracer, X-Ray)', () => {
+/** A promise with its resolve function outside (Promise.withResolvers is Node 22+). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+// Waits for datagrams (daemon.waitFor allows 30 s) and HTTP on loopback: generous on a loaded machine.
+describe('tracing (Powertools tracer, X-Ray)', { timeout: 60_000 }, () => {
   it('records the invocation and its SDK calls under the Lambda trace, annotated, without the response', async () => {
     const tracer = tracing.createTracer({ serviceName: 'users-api' });
     const db = tracing.traceClient(tracer, newClient());
@@ -106,14 +118,25 @@ describe('tracing (Powertools tracer, X-Ray)', () => {
     const tracer = tracing.createTracer({ serviceName: 'batch-worker' });
     const db = tracing.traceClient(tracer, newClient());
     const keys = ['uploads/a.jpg', 'uploads/b.jpg', 'uploads/c.jpg'];
+    // Every job's subsegment is open before any job calls, and they call in the reverse of the order they
+    // opened, each while the others' calls are in flight: no timing, so the interleaving is the same on
+    // any machine.
+    let opened = 0;
+    const allOpen = signal();
+    const calling = keys.map(() => signal());
     const handler = middy()
       .use(tracing.withTracing(tracer))
       .handler(async () =>
         Promise.all(
           keys.map((objectKey, index) =>
             tracing.traceWork(tracer, 'resize', { objectKey }, async () => {
-              await new Promise((resolve) => setTimeout(resolve, (keys.length - index) * 5));
-              await db.send(new GetItemCommand({ TableName: objectKey, Key: { id: { S: 'x' } } }));
+              opened += 1;
+              if (opened === keys.length) allOpen.resolve();
+              await allOpen.promise;
+              await calling[index + 1]?.promise;
+              const call = db.send(new GetItemCommand({ TableName: objectKey, Key: { id: { S: 'x' } } }));
+              calling[index]?.resolve();
+              await call;
               return index;
             }),
           ),
@@ -198,7 +221,20 @@ describe('tracing (Powertools tracer, X-Ray)', () => {
       setFreshTraceHeader();
       expect(await settle(handler)).toEqual({ value: 'done' });
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(daemon.documents()).toEqual([]);
+
+    // Then one traced invocation. The X-Ray SDK sends documents one after another through one emitter,
+    // and loopback UDP keeps their order: once its subsegment has arrived, anything the runs above had
+    // sent would have arrived before it. So the daemon must hold this trace's documents and nothing else.
+    const marker = tracing.createTracer({ serviceName: 'users-api' });
+    const traced = middy()
+      .use(tracing.withTracing(marker))
+      .handler(async () => 'traced');
+    const { traceId } = setFreshTraceHeader();
+    expect(await settle(traced)).toEqual({ value: 'traced' });
+    const documents = await daemon.waitFor(
+      (received) => invocationSubsegment(flattenTrace(received))?.end_time !== undefined,
+    );
+    expect(documents.length).toBeGreaterThan(0);
+    expect(documents.filter((document) => document.trace_id !== traceId)).toEqual([]);
   });
 });

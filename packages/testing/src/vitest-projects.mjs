@@ -14,18 +14,25 @@ const unitAws = {
   AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
 };
 
+// Timeouts only catch a hang, so they are generous: on a loaded 2-core CI runner a test may take many
+// times as long as on a laptop, and hooks start moto_server (startMoto allows it 60 s) or spawn sharp work.
+const unitTimeoutDefaultMs = 30_000;
+const integrationTimeoutMs = 60_000;
+const hookTimeoutMs = 90_000;
+
 /**
  * Every app's two vitest projects: `unit` (tests/unit, AWS mocked, with `unitEnv` on top of a fake
  * Lambda environment) and `integration` (tests/integration, one moto_server for the run).
  * @param {{ unitEnv?: Record<string, string>; unitTimeoutMs?: number }} [options]
  */
-export function appTestProjects({ unitEnv = {}, unitTimeoutMs = 5_000 } = {}) {
+export function appTestProjects({ unitEnv = {}, unitTimeoutMs = unitTimeoutDefaultMs } = {}) {
   return [
     {
       test: {
         name: 'unit',
         include: ['tests/unit/**/*.test.ts'],
         testTimeout: unitTimeoutMs,
+        hookTimeout: hookTimeoutMs,
         env: { ...unitAws, ...quietSdk, ...unitEnv },
       },
     },
@@ -35,8 +42,8 @@ export function appTestProjects({ unitEnv = {}, unitTimeoutMs = 5_000 } = {}) {
         include: ['tests/integration/**/*.test.ts'],
         globalSetup: ['@repo/testing/moto-global-setup'],
         env: quietSdk,
-        testTimeout: 30_000,
-        hookTimeout: 30_000,
+        testTimeout: integrationTimeoutMs,
+        hookTimeout: hookTimeoutMs,
       },
     },
   ];

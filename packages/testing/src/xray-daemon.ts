@@ -27,13 +27,19 @@ export interface XRayDaemon {
   address: string;
   /** Every document received so far, in arrival order. */
   documents(): XRayDocument[];
-  /** Resolves with the documents once `predicate` holds for them (rejects after `timeoutMs`). */
+  /**
+   * Resolves with the documents once `predicate` holds for them; rejects, with what did arrive, after
+   * `timeoutMs` (default 30 s: generous, since a loaded machine may take a while and a pass never waits).
+   */
   waitFor(predicate: (documents: XRayDocument[]) => boolean, timeoutMs?: number): Promise<XRayDocument[]>;
   clear(): void;
   close(): Promise<void>;
 }
 
 const header = '{"format":"json","version":1}';
+/** How long waitFor waits by default: only a failing test ever waits this long. */
+const defaultWaitMs = 30_000;
+const pollMs = 25;
 
 /**
  * A stand-in for the X-Ray daemon on a free loopback UDP port: it parses what the SDK emits
@@ -64,7 +70,7 @@ export async function startXRayDaemon(onDocument?: (document: XRayDocument) => v
     clear: () => {
       received.length = 0;
     },
-    waitFor: async (predicate, timeoutMs = 5_000) => {
+    waitFor: async (predicate, timeoutMs = defaultWaitMs) => {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(received)) {
         if (Date.now() > deadline) {
@@ -72,7 +78,7 @@ export async function startXRayDaemon(onDocument?: (document: XRayDocument) => v
             `X-Ray daemon: condition not met in ${timeoutMs} ms; got ${JSON.stringify(received)}`,
           );
         }
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
       return [...received];
     },
@@ -156,7 +162,10 @@ export interface InvocationTrace<Result> {
 
 /**
  * Runs one invocation as Lambda would: clears the daemon, sets a fresh trace header, awaits `run`, then
- * waits until the invocation's subsegment has closed (rejects after the daemon's `waitFor` timeout).
+ * waits until the invocation's subsegment has arrived closed (rejects after the daemon's `waitFor`
+ * timeout). That one document is enough to wait for: in Lambda mode the X-Ray SDK sends each subsegment
+ * as it closes, through one emitter that sends its datagrams one after another, and loopback UDP keeps
+ * their order — so every document of the invocation (all closed before its own subsegment) is here too.
  */
 export async function traceOfInvocation<Result>(
   daemon: XRayDaemon,

@@ -135,7 +135,11 @@ async function queueDepth(url: string): Promise<number> {
   );
 }
 
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+/**
+ * Polls `condition` every 100 ms until it holds. The deadline is generous: the poison message alone takes
+ * maxReceiveCount deliveries a visibility timeout apart, and a loaded machine resizes slowly.
+ */
+async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -143,7 +147,12 @@ async function waitFor(condition: () => Promise<boolean>, what: string, timeoutM
   }
 }
 
-describe('batch-worker behind a real SQS queue (moto), polled as Lambda would', () => {
+// Longer than waitFor's deadline, so a stuck queue fails naming what it was waiting for.
+const pollerTestTimeoutMs = 120_000;
+
+describe('batch-worker behind a real SQS queue (moto), polled as Lambda would', {
+  timeout: pollerTestTimeoutMs,
+}, () => {
   let poller: Poller | undefined;
   afterAll(async () => {
     await poller?.stop();
@@ -224,6 +233,7 @@ describe('batch-worker behind a real SQS queue (moto), polled as Lambda would', 
       [poisonId, poison],
     ]);
   });
+
   it('resizes the object of an S3 notification that S3 itself sent to the queue', async () => {
     // Prepare: a bucket that notifies the queue of new uploads (moto also sends the s3:TestEvent).
     const notifying = 'batch-worker-it-notifying';

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import { photo } from '@repo/testing/photos';
@@ -7,6 +6,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { jsonRecord, sqsEvent } from './events.ts';
+import { inFlightProbe } from './in-flight.ts';
 
 // The module's `handler`, wired from the environment at import (config, concurrency rule, S3 client).
 type Handler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
@@ -31,24 +31,22 @@ async function importHandler(env: Record<string, string> = {}): Promise<Handler>
   return ((await import('../../src/handler.ts')) as unknown as { handler: Handler }).handler;
 }
 
-/** Runs ten slow jobs through `handler` and returns how many S3 reads were in flight at most. */
-async function maxJobsAtOnce(handler: Handler): Promise<number> {
-  let inFlight = 0;
-  let maxInFlight = 0;
-  s3.on(GetObjectCommand).callsFake(async () => {
-    inFlight += 1;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    await sleep(40);
-    inFlight -= 1;
-    return { Body: Readable.from([image]) as never, ContentLength: image.length };
-  });
-  s3.on(PutObjectCommand).resolves({});
+/**
+ * Runs ten jobs through `handler`, each read held open until `expected` are in flight (see inFlightProbe),
+ * and returns how many S3 reads were in flight at most.
+ */
+async function maxJobsAtOnce(handler: Handler, expected: number): Promise<number> {
   const records = Array.from({ length: 10 }, (_, index) =>
     jsonRecord({ key: `uploads/${index}.jpg`, sizes: ['thumbnail'] }),
   );
+  const reads = inFlightProbe({ bound: expected, calls: records.length });
+  s3.on(GetObjectCommand).callsFake(() =>
+    reads.hold(() => ({ Body: Readable.from([image]) as never, ContentLength: image.length })),
+  );
+  s3.on(PutObjectCommand).resolves({});
   const response = await handler(sqsEvent(records), lambdaContext({ timeoutMs: 120_000 }));
   expect(response).toEqual({ batchItemFailures: [] });
-  return maxInFlight;
+  return reads.max;
 }
 
 describe('handler (as deployed)', () => {
@@ -84,7 +82,7 @@ describe('handler (as deployed)', () => {
     const handler = await importHandler(env);
 
     // Act
-    const max = await maxJobsAtOnce(handler);
+    const max = await maxJobsAtOnce(handler, expected);
 
     // Assess
     expect(max).toBe(expected);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetObjectCommand,
   NoSuchKey,
@@ -19,6 +18,7 @@ import sharp from 'sharp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler, type Dependencies } from '../../src/handler.ts';
 import { jsonRecord, s3Notification, s3TestEvent, snsEnvelope, sqsEvent, sqsRecord } from './events.ts';
+import { inFlightProbe } from './in-flight.ts';
 
 const s3 = mockClient(S3Client);
 const bucket = 'photos';
@@ -286,20 +286,13 @@ describe('batch-worker handler', () => {
   });
 
   it('never runs more jobs at once than its concurrency bound', async () => {
-    // Prepare: every read takes a while, so waiting jobs pile up behind the bound.
-    let inFlight = 0;
-    let maxInFlight = 0;
-    s3.on(GetObjectCommand).callsFake(async () => {
-      inFlight += 1;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await sleep(40);
-      inFlight -= 1;
-      return body(small);
-    });
-    s3.on(PutObjectCommand).resolves({});
+    // Prepare: every read is held open until three are in flight, so waiting jobs pile up behind the bound.
     const records = Array.from({ length: 10 }, (_, index) =>
       jsonRecord({ key: `uploads/${index}.jpg`, sizes: ['thumbnail'] }),
     );
+    const reads = inFlightProbe({ bound: 3, calls: records.length });
+    s3.on(GetObjectCommand).callsFake(() => reads.hold(() => body(small)));
+    s3.on(PutObjectCommand).resolves({});
 
     // Act
     const response = await build({ concurrency: 3 })(sqsEvent(records));
@@ -307,7 +300,7 @@ describe('batch-worker handler', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     expect(getKeys()).toHaveLength(10);
-    expect(maxInFlight).toBe(3);
+    expect(reads.max).toBe(3);
   });
 
   it('hands back the jobs it has no time left to start, unread, and finishes the jobs in progress', async () => {

@@ -73,7 +73,7 @@ beforeAll(async () => {
   restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
-}, 30_000);
+}, 90_000); // startMoto gives moto_server up to 60 s to answer on a loaded machine
 
 afterAll(async () => {
   restoreEnvironment?.();

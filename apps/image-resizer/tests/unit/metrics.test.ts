@@ -59,6 +59,10 @@ function handlerWithMetrics() {
   });
 }
 
+// The context's clock runs in real time against minRemainingMs: a minute keeps a loaded machine from
+// turning a resize into "no time left".
+const context = () => lambdaContext({ timeoutMs: 60_000 });
+
 const metricsNamed = (name: string) =>
   emf.filter((line) =>
     line._aws.CloudWatchMetrics.some((set) => set.Metrics.some((metric) => metric.Name === name)),
@@ -70,7 +74,7 @@ describe('image-resizer metrics (CloudWatch EMF)', () => {
     s3.on(GetObjectCommand).resolves({ Body: Readable.from([jpeg]) as never, ContentLength: jpeg.length });
     s3.on(PutObjectCommand).resolves({});
 
-    await handlerWithMetrics()(objectCreated('photos', 'uploads/cat.jpg') as never, lambdaContext());
+    await handlerWithMetrics()(objectCreated('photos', 'uploads/cat.jpg') as never, context());
 
     const [main] = metricsNamed('BytesIn');
     expect(main?._aws.CloudWatchMetrics[0]).toMatchObject({
@@ -103,7 +107,7 @@ describe('image-resizer metrics (CloudWatch EMF)', () => {
       ContentLength: 12,
     });
 
-    await handlerWithMetrics()(objectCreated('photos', 'uploads/readme.jpg') as never, lambdaContext());
+    await handlerWithMetrics()(objectCreated('photos', 'uploads/readme.jpg') as never, context());
 
     expect(metricsNamed('ImagesRejected')).toEqual([expect.objectContaining({ ImagesRejected: 1 })]);
     const [rejected] = metricsNamed('ImagesRejectedByReason');

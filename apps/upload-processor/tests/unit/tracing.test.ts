@@ -47,7 +47,7 @@ beforeAll(async () => {
   restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
-}, 30_000);
+}, 90_000); // startMoto gives moto_server up to 60 s to answer on a loaded machine
 
 afterAll(async () => {
   restoreEnvironment?.();
@@ -135,7 +135,7 @@ describe('upload-processor tracing (X-Ray)', () => {
     const owners = calls.map((call) => parentIdOf(all, call));
     expect(owners.every((owner) => records.some((record) => record.id === owner))).toBe(true);
     expect(calls.length).toBeGreaterThanOrEqual(2 * 4);
-  }, 15_000);
+  }, 60_000);
 
   it('marks the subsegment of a message that failed with its error, and reports only that message', async () => {
     const objects = [
@@ -155,7 +155,7 @@ describe('upload-processor tracing (X-Ray)', () => {
     const publish = all.find((doc) => doc.name === 'SNS' && doc.aws?.operation === 'Publish');
     expect(publish?.fault || publish?.error).toBe(true);
     expect(parentIdOf(all, publish)).toBe(record?.id);
-  }, 15_000);
+  }, 60_000);
 });
 
 const operationsOf = (calls: XRayDocument[], service: string) =>

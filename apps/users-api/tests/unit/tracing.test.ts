@@ -32,7 +32,7 @@ beforeAll(async () => {
   restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
-}, 30_000);
+}, 90_000); // startMoto gives moto_server up to 60 s to answer on a loaded machine
 
 afterAll(async () => {
   restoreEnvironment?.();
@@ -117,7 +117,7 @@ describe('users-api tracing (X-Ray)', () => {
     expect(readTrace).not.toContain(email);
     expect(readTrace).not.toContain(name);
     expect(readTrace).not.toContain(read.result.body);
-  }, 15_000);
+  }, 60_000);
 });
 
 /** The AWS SDK call subsegments for one service (X-Ray names them by service id). */
