@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
-// tests/template.test.ts builds every function with its Makefile (turbo, esbuild) before importing it.
-export default defineConfig({ test: { testTimeout: 60_000 } });
+// tests/template.test.ts runs cfn-lint and builds every function with its Makefile (esbuild, sharp)
+// before importing it: seconds each, tens of seconds on a loaded machine. The limit only bounds a hung test.
+export default defineConfig({ test: { testTimeout: 300_000, hookTimeout: 300_000 } });

@@ -352,11 +352,18 @@ describe('the contract check', () => {
 });
 
 describe('pnpm check:contract (cli.ts)', () => {
-  const cli = (...args: string[]) =>
-    spawnSync('npx', ['tsx', join(import.meta.dirname, '..', 'src', 'cli.ts'), ...args], {
+  // The root's tsx, as the root script runs it: npx would add a process start and print whatever npm
+  // has to say about this machine's npm config on stderr. The timeout bounds only a hung check.
+  const tsx = join(root, 'node_modules', '.bin', 'tsx');
+  const cli = (...args: string[]) => {
+    const result = spawnSync(tsx, [join(import.meta.dirname, '..', 'src', 'cli.ts'), ...args], {
       cwd: root,
       encoding: 'utf8',
+      timeout: 240_000,
     });
+    if (result.error) throw new Error(`${tsx} src/cli.ts did not finish: ${result.error.message}`);
+    return result;
+  };
 
   it('prints one line per function and exits 0 on the real template', () => {
     // Act

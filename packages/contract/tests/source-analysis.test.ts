@@ -21,7 +21,7 @@ beforeAll(() => {
     root,
   );
   analysis = result.get(fixture) as AppAnalysis;
-}, 30_000);
+});
 
 describe('analyseSources', () => {
   it('resolves every SDK construction to the package that declares it, through renames, namespaces and re-exports', () => {

@@ -22,9 +22,13 @@ export function appManifest(name: string, lambda?: Record<string, unknown>): str
   return `${JSON.stringify({ name, private: true, ...(lambda && { lambda }) }, null, 2)}\n`;
 }
 
-/** Runs `src/<cli>.ts` as the root scripts do (tsx), against `root`. */
+/**
+ * Runs `src/<cli>.ts` as the root scripts do (tsx), against `root`. A loaded machine takes seconds to
+ * start tsx; the timeout only bounds a hung CLI, which fails the test saying so.
+ */
 export function runCli(cli: string, args: string[], root: string) {
   const script = fileURLToPath(new URL(`../src/${cli}.ts`, import.meta.url));
-  const result = spawnSync(tsx, [script, ...args, '--root', root], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(tsx, [script, ...args, '--root', root], { encoding: 'utf8', timeout: 120_000 });
+  if (result.error) throw new Error(`tsx src/${cli}.ts did not finish: ${result.error.message}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findWorkspaceRoot, readTemplate, type Template } from '@repo/sam-template/read-template';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   affectedApps,
   composeAppDeploy,
@@ -184,22 +184,43 @@ describe('pnpm run deploy (dry run)', () => {
   const cli = fileURLToPath(new URL('../src/deploy-cli.ts', import.meta.url));
   const deploy = (...args: string[]) =>
     spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, encoding: 'utf8' });
+  const scratch: string[] = [];
+  afterAll(() => {
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('prints the SAM commands for one function and writes the composed template', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'deploy-'));
-    const deployedFile = join(dir, 'deployed.json');
+    // Prepare: the stack's files copied to a temp folder, since the CLI writes the composed template
+    // under the template's folder (.aws-sam/deploy/…): in the repository, a real deploy or another
+    // run of this test could be reading or writing that same file.
+    const stack = mkdtempSync(join(tmpdir(), 'deploy-'));
+    scratch.push(stack);
+    for (const file of ['template.yaml', 'samconfig.toml']) copyFileSync(join(root, file), join(stack, file));
+    const deployedFile = join(stack, 'deployed.json');
     writeFileSync(deployedFile, JSON.stringify(packaged(real)));
+    const templateFile = join(stack, 'template.yaml');
 
-    const result = deploy('users-api', '--stage', 'prod', '--dry-run', '--deployed-template', deployedFile);
+    // Act
+    const result = deploy(
+      'users-api',
+      '--stage',
+      'prod',
+      '--dry-run',
+      '--deployed-template',
+      deployedFile,
+      '--template',
+      templateFile,
+    );
 
+    // Assess
     expect(result.status, result.stderr).toBe(0);
     const lines = result.stderr.split('\n');
-    const build = join(root, '.aws-sam/deploy/users-api/build');
-    const config = `--config-file ${join(root, 'samconfig.toml')} --config-env prod`;
+    const build = join(stack, '.aws-sam/deploy/users-api/build');
+    const config = `--config-file ${join(stack, 'samconfig.toml')} --config-env prod`;
     expect(lines).toContain(
-      `$ sam build UsersApiFunction --template-file ${join(root, 'template.yaml')} --build-dir ${build}/UsersApiFunction ${config}`,
+      `$ sam build UsersApiFunction --template-file ${templateFile} --build-dir ${build}/UsersApiFunction ${config}`,
     );
-    const composed = join(root, '.aws-sam/deploy/users-api/template.prod.json');
+    const composed = join(stack, '.aws-sam/deploy/users-api/template.prod.json');
     expect(lines).toContain(`$ sam deploy --template-file ${composed} ${config}`);
     expect(result.stderr).toMatch(
       /users-api → lambda-monorepo-prod: ships UsersTable, UsersApi, UsersApiFunction/,

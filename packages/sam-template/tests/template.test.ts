@@ -203,23 +203,6 @@ describe('samconfig.toml', () => {
   });
 });
 
-describe('turbo.json', () => {
-  // The Makefile target runs `turbo run build` for its app; the outer `turbo run test` must have built
-  // that app already, or two builds of one app (and users-api's tests reading dist/) would race.
-  it("runs this test after every function's app build", () => {
-    const turbo = JSON.parse(readFileSync(join(root, 'turbo.json'), 'utf8'));
-    const dependsOn: string[] = turbo.tasks['@repo/sam-template#test']?.dependsOn ?? [];
-    const appBuilds = functions.map((fn) => {
-      const manifest = JSON.parse(
-        readFileSync(join(root, String(fn.properties.CodeUri), 'package.json'), 'utf8'),
-      );
-      return `${manifest.name}#build`;
-    });
-
-    expect(dependsOn).toEqual(expect.arrayContaining(appBuilds));
-  });
-});
-
 describe.each(functions)('serverless function $logicalId', (fn) => {
   it('is built by its own Makefile target (BuildMethod: makefile)', () => {
     const makefile = join(root, String(fn.properties.CodeUri), 'Makefile');
@@ -227,6 +210,24 @@ describe.each(functions)('serverless function $logicalId', (fn) => {
     expect(template.Resources[fn.logicalId]?.Metadata?.BuildMethod).toBe('makefile');
     expect(existsSync(makefile), `${makefile} is missing`).toBe(true);
     expect(readFileSync(makefile, 'utf8')).toMatch(new RegExp(`^build-${fn.logicalId}:`, 'm'));
+  });
+
+  it("bundles into ARTIFACTS_DIR by itself, never through its app's dist/ (so it need not wait for pnpm build)", () => {
+    // apps/<app>/dist is written only by the app's `build` task, and other tasks read it meanwhile; turbo
+    // runs this test (as CI runs `sam build`) beside those builds. `make -n` prints the recipe, runs nothing.
+    const codeUri = join(root, String(fn.properties.CodeUri));
+    const artifactsDir = mkdtempSync(join(tmpdir(), `sam-${fn.logicalId}-recipe-`));
+    tempDirs.push(artifactsDir);
+
+    const recipe = run('make', ['-n', '--makefile', join(codeUri, 'Makefile'), `build-${fn.logicalId}`], {
+      cwd: codeUri,
+      env: { ...process.env, ARTIFACTS_DIR: artifactsDir },
+    });
+
+    expect(recipe.status, output(recipe)).toBe(0);
+    const quoted = artifactsDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(recipe.stdout).toMatch(new RegExp(`bundle-lambda\\S* --artifact "?${quoted}"?`));
+    expect(recipe.stdout).not.toMatch(/\bdist\b|\bturbo\b/);
   });
 
   it('packages native code for the architecture the template gives it', () => {
