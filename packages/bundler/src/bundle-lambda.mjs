@@ -1,9 +1,9 @@
 // @ts-check
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import writeFileAtomic from 'write-file-atomic';
 
 /**
  * @typedef {object} BundleOptions
@@ -81,30 +81,11 @@ export async function bundleLambda({
   await mkdir(outDir, { recursive: true });
   const files = result.outputFiles.map(({ path, contents }) => ({ name: basename(path), contents }));
   if (metafile) files.push({ name: 'meta.json', contents: JSON.stringify(result.metafile) });
-  await Promise.all(files.map(({ name, contents }) => replaceFile(join(outDir, name), contents)));
+  // write-file-atomic: a temporary file beside the target, renamed over it (npm's own, for the same reason).
+  await Promise.all(files.map(({ name, contents }) => writeFileAtomic(join(outDir, name), contents)));
   // esbuild names outputs relative to absWorkingDir (the app's folder).
   const bytes = result.metafile.outputs[relative(appDir, join(layoutDir, 'index.mjs'))]?.bytes;
   return { outFile: join(outDir, 'index.mjs'), bytes, metafile: result.metafile };
-}
-
-/**
- * Writes `path` so that a concurrent reader never sees it missing or partly written: a temporary file
- * in the same folder (so the rename stays on one file system) renamed over the old one.
- * @param {string} path
- * @param {string | Uint8Array} contents
- */
-async function replaceFile(path, contents) {
-  const temporary = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
-  );
-  try {
-    await writeFile(temporary, contents);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 const xraySemver = fileURLToPath(new URL('./xray-semver.cjs', import.meta.url));

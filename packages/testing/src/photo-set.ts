@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import writeFileAtomic from 'write-file-atomic';
 
 /** One generated photo: its size, seed and encoding. */
 export interface PhotoSpec {
@@ -27,10 +27,9 @@ const noiseSigma = 10;
 
 /**
  * A bench's photo set, generated once into `dir` and reused (file names start with `cacheTag`: bump it
- * when the set or the generator changes). Each file is written under a temporary name of its own (this
- * process, random) in the same folder and renamed over its final name, so an interrupted run never leaves
- * a truncated photo behind to be "reused", and two runs generating at once never write into one file: a
- * reader sees no file or a whole one.
+ * when the set or the generator changes). Each file is written with write-file-atomic (a temporary name of
+ * its own beside it, then renamed over it), so an interrupted run never leaves a truncated photo behind to
+ * be "reused", and two runs generating at once never write into one file: a reader sees none or a whole one.
  */
 export async function loadPhotoSet<Spec extends PhotoSpec>(
   dir: string,
@@ -45,25 +44,13 @@ export async function loadPhotoSet<Spec extends PhotoSpec>(
     let data: Buffer | undefined = await readFile(file).catch(() => undefined);
     if (!data) {
       const fresh = await generate(spec);
-      await writeAtomically(file, fresh);
+      await writeFileAtomic(file, fresh);
       data = fresh;
       generated++;
     }
     photos.push({ ...spec, file, bytes: data.byteLength, orientation: spec.orientation ?? 1 });
   }
   return { photos, generated };
-}
-
-/** Replaces `file` in one step: a private temporary file beside it, then rename (atomic on one file system). */
-async function writeAtomically(file: string, data: Buffer): Promise<void> {
-  const temporary = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, data);
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 /** Encodes a photo-like image: JPEG at q90 as a camera would, PNG at zlib's default level. */
