@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,21 +20,34 @@ const sampleEvents = readdirSync(join(root, 'apps')).flatMap((app) => {
   }
 });
 
-/** Runs `pnpm invoke …` as a user would, from the workspace root (turbo has built the apps first). */
-function invoke(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(tsx, [cli, ...args, '--no-build'], {
+/**
+ * Runs `pnpm invoke …` as a user would, from the workspace root: on what turbo built into apps/*\/dist
+ * (`--no-build`) unless asked to build. Asynchronous, so that independent invocations run side by side.
+ */
+async function invoke(
+  args: string[],
+  { env = {}, build = false }: { env?: Record<string, string>; build?: boolean } = {},
+) {
+  const child = spawn(tsx, [cli, ...args, ...(build ? [] : ['--no-build'])], {
     cwd: root,
     // pnpm sets INIT_CWD to the folder the command was typed in; event paths are relative to it.
     env: { ...process.env, INIT_CWD: root, AWS_ENDPOINT_URL: '', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  let [stdout, stderr] = ['', ''];
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+  });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+  });
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, stdout, stderr };
 }
 
 describe('pnpm invoke on its own', () => {
-  it('starts moto, runs the function on the event, prints the result as JSON on stdout and logs on stderr', () => {
-    const { status, stdout, stderr } = invoke([
+  it('starts moto, runs the function on the event, prints the result as JSON on stdout and logs on stderr', async () => {
+    const { status, stdout, stderr } = await invoke([
       'users-api',
       '-e',
       'apps/users-api/events/create-user.json',
@@ -48,19 +62,49 @@ describe('pnpm invoke on its own', () => {
     expect(stderr).toMatch(/UsersApiFunction ← invoke apps\/users-api\/events\/create-user\.json {2}201 /);
   });
 
-  it('names an unknown function and exits 2', () => {
-    const { status, stderr } = invoke(['nope', '-e', 'apps/users-api/events/get-user.json']);
+  it('bundles the function into a folder of its own, removed afterwards; apps/*/dist stays as it was', async () => {
+    // Prepare
+    const bundle = join(root, 'apps', 'users-api', 'dist', 'index.mjs');
+    const { ino, mtimeMs } = statSync(bundle);
+    const invokeFolders = () =>
+      existsSync(join(root, '.local'))
+        ? readdirSync(join(root, '.local')).filter((name) => name.startsWith('invoke-'))
+        : [];
+    const foldersBefore = invokeFolders();
+
+    // Act
+    const { status, stderr } = await invoke(
+      ['users-api', '-e', 'apps/users-api/events/get-user.json', '--stack-file', '/nonexistent/stack.json'],
+      { build: true },
+    );
+
+    // Assess
+    expect(status, stderr).toBe(0);
+    expect(stderr).toMatch(/^built UsersApiFunction \(\d+ ms\)$/m);
+    expect(invokeFolders()).toEqual(foldersBefore);
+    expect(statSync(bundle)).toMatchObject({ ino, mtimeMs });
+  });
+
+  it('names an unknown function and exits 2', async () => {
+    const { status, stderr } = await invoke([
+      'nope',
+      '-e',
+      'apps/users-api/events/get-user.json',
+      '--stack-file',
+      '/nonexistent/stack.json',
+    ]);
 
     expect(status).toBe(2);
     expect(stderr).toContain('No function nope in template.yaml');
   });
 
-  it('says how to install moto, or where to point instead, when moto_server is missing', () => {
+  it('says how to install moto, or where to point instead, when moto_server is missing', async () => {
     const path = [join(process.execPath, '..'), '/usr/bin', '/bin'].join(':');
 
-    const { status, stderr } = invoke(['users-api', '-e', 'apps/users-api/events/get-user.json'], {
-      PATH: path,
-    });
+    const { status, stderr } = await invoke(
+      ['users-api', '-e', 'apps/users-api/events/get-user.json', '--stack-file', '/nonexistent/stack.json'],
+      { env: { PATH: path } },
+    );
 
     expect(status).toBe(1);
     expect(stderr).toContain('pip install "moto[server]"');
@@ -79,20 +123,24 @@ describe('pnpm invoke next to a running pnpm dev', () => {
     await dev?.stop();
   });
 
-  it.each(sampleEvents)('runs $event against the running stack', ({ app, event }) => {
-    const { status, stdout, stderr } = invoke([app, '-e', event, '--stack-file', dev.stackFile]);
+  // Side by side, as several terminals would: each is its own process, and the stack serves them all.
+  it.concurrent.for(sampleEvents)(
+    'runs $event against the running stack',
+    async ({ app, event }, { expect }) => {
+      const { status, stdout, stderr } = await invoke([app, '-e', event, '--stack-file', dev.stackFile]);
 
-    expect(status, stderr).toBe(0);
-    expect(stderr).toContain(`using the running pnpm dev stack at ${dev.stack.endpoint}`);
-    const result = JSON.parse(stdout);
-    if (app === 'users-api') {
-      expect(result.statusCode).toBeGreaterThanOrEqual(200);
-      expect(result.statusCode).toBeLessThan(500);
-    }
-  });
+      expect(status, stderr).toBe(0);
+      expect(stderr).toContain(`using the running pnpm dev stack at ${dev.stack.endpoint}`);
+      const result = JSON.parse(stdout);
+      if (app === 'users-api') {
+        expect(result.statusCode).toBeGreaterThanOrEqual(200);
+        expect(result.statusCode).toBeLessThan(500);
+      }
+    },
+  );
 
-  it('runs an event from `sam local generate-event apigateway aws-proxy`', () => {
-    const { status, stdout, stderr } = invoke([
+  it('runs an event from `sam local generate-event apigateway aws-proxy`', async () => {
+    const { status, stdout, stderr } = await invoke([
       'UsersApiFunction',
       '-e',
       'packages/local/tests/fixtures/generated/apigateway-aws-proxy.json',
@@ -104,8 +152,8 @@ describe('pnpm invoke next to a running pnpm dev', () => {
     expect(JSON.parse(stdout)).toMatchObject({ statusCode: 404 });
   });
 
-  it('exits 1 and prints the error when the handler fails', () => {
-    const { status, stdout } = invoke([
+  it('exits 1 and prints the error when the handler fails', async () => {
+    const { status, stdout } = await invoke([
       'ApiFunction',
       '-e',
       'packages/local/tests/fixtures/dev/events/throw.json',
