@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, watch } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -297,7 +297,7 @@ function watchSources(
   for (const folder of folders) {
     watchers.push(
       watch(folder, { recursive: true }, (_, name) => {
-        if (!name || name.includes('node_modules') || name.includes('dist')) return;
+        if (!name || name.split(sep).some((part) => part === 'node_modules' || part === 'dist')) return;
         changed.add(join(folder, name));
         clearTimeout(timer);
         timer = setTimeout(() => {
