@@ -193,7 +193,16 @@ class Sandbox {
       traces ? this.#summarise(traces) : () => undefined,
     );
     const outcome = new Promise<InvokeOutcome>((resolve) => {
-      const timer = setTimeout(() => {
+      const armedAt = performance.now();
+      const expire = () => {
+        // Node's timers run on the event loop's cached millisecond clock and can fire a fraction of a
+        // millisecond early by this one: the function gets its whole timeout, never a little less.
+        const leftMs = timeoutMs - (performance.now() - armedAt);
+        const pending = this.#pending;
+        if (leftMs > 0 && pending?.requestId === requestId) {
+          pending.timer = setTimeout(expire, Math.ceil(leftMs));
+          return;
+        }
         // Lambda stops the environment at the timeout; the next invocation gets a fresh one.
         this.#finish(
           failure(requestId, performance.now() - started, {
@@ -202,7 +211,8 @@ class Sandbox {
           }),
         );
         void this.terminate();
-      }, timeoutMs);
+      };
+      const timer = setTimeout(expire, timeoutMs);
       this.#pending = { requestId, resolve, started, initMs, timer };
       this.#worker.postMessage({
         requestId,
