@@ -56,9 +56,10 @@ describe('FunctionHost', () => {
     });
     const result = (first as { result: { awsRequestId: string; remainingMs: number } }).result;
     expect(result.awsRequestId).toBe(first.requestId);
-    // Counts down from the Timeout: no more than the invocation has taken so far is gone.
+    // Counts down from the Timeout: no more than the invocation has taken so far is gone (give or take
+    // the 1 ms granularity of the wall clock the deadline is kept on).
     expect(result.remainingMs).toBeLessThanOrEqual(30_000);
-    expect(result.remainingMs).toBeGreaterThanOrEqual(30_000 - Math.ceil(elapsedMs));
+    expect(result.remainingMs).toBeGreaterThanOrEqual(30_000 - Math.ceil(elapsedMs) - 1);
     expect(first.initMs).toBeGreaterThan(0);
     expect(second).toMatchObject({ ok: true, result: { invocations: 2 } });
     expect(second.initMs).toBeUndefined();
