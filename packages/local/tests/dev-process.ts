@@ -17,6 +17,8 @@ export interface DevProcess {
   stack: StackFile;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** What it printed on stderr alone: warnings and errors (start-up notes, poller and invoker trouble). */
+  errors(): string;
   /**
    * Waits until the output matches: what pnpm dev prints about an invocation (its line, its trace)
    * arrives after the work it describes is visible, so a test never asserts it straight away.
@@ -43,13 +45,15 @@ export async function startDev(
     },
   );
   let output = '';
-  for (const stream of [child.stdout, child.stderr]) {
-    // Decoded per stream: a chunk can end inside a multi-byte character (the '←' of every invocation line).
-    stream?.setEncoding('utf8');
-    stream?.on('data', (text: string) => {
-      output += text;
-    });
-  }
+  let errors = '';
+  // Decoded per stream: a chunk can end inside a multi-byte character (the '←' of every invocation line).
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+    output += text;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    output += text;
+    errors += text;
+  });
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(stackFile) || !output.includes('ready')) {
     if (child.exitCode !== null) throw new Error(`pnpm dev exited with ${child.exitCode}:\n${output}`);
@@ -64,6 +68,7 @@ export async function startDev(
     stackFile,
     stack: JSON.parse(readFileSync(stackFile, 'utf8')) as StackFile,
     output: () => output,
+    errors: () => errors,
     waitForOutput: (pattern, timeoutMs = 60_000) =>
       eventually(async () => output.match(pattern) ?? undefined, timeoutMs, `output matching ${pattern}`),
     async stop() {
