@@ -10,7 +10,6 @@ import { once } from 'node:events';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
@@ -20,6 +19,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { nodeArm64Path } from '@repo/node-arm64/node-path';
+import { startMoto } from '@repo/testing/moto';
 import sharp from 'sharp';
 import { elfMachine, elfMachines } from '../../../packages/bundler/bin/install-sharp.mjs';
 
@@ -118,65 +118,6 @@ function inspectArtifact(artifactsDir) {
   }
   if (problems.length > 0) throw new SmokeTestError(`the artifact is not right:\n  ${problems.join('\n  ')}`);
   return natives;
-}
-
-/**
- * moto_server on a free loopback port, on the host (the emulated process reaches it over loopback). moto
- * binds port 0 itself and names the port it got: picking a free port here and handing it over would leave
- * a moment in which another process (another suite's moto, on a busy machine) could take it. The port
- * comes from this child's own output, so the server that answers is the one started here.
- */
-async function startMoto() {
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const named = new Promise((resolve) => {
-    child.stderr.on('data', (chunk) => {
-      stderr = (stderr + chunk).slice(-4_000);
-      const port = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1];
-      if (port) resolve(`http://127.0.0.1:${port}`);
-    });
-  });
-  const failed = new Promise((_, reject) => {
-    child.once('error', (error) =>
-      reject(
-        error.code === 'ENOENT'
-          ? new SmokeTestError('moto_server is not on PATH: pip install "moto[server]"')
-          : error,
-      ),
-    );
-    child.once('exit', (code) =>
-      reject(new SmokeTestError(`moto_server exited with code ${code} before it was ready:\n${stderr}`)),
-    );
-  });
-  failed.catch(() => undefined);
-  // Generous: moto takes a second alone and far longer beside a full parallel run on a loaded machine.
-  const deadline = Date.now() + 60_000;
-  const ready = (async () => {
-    const endpoint = await Promise.race([
-      named,
-      // Unref'd: once moto has named its port, this timer must not keep the smoke test alive.
-      sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false }).then(() => {
-        throw new SmokeTestError(`moto_server named no port within 60 s:\n${stderr}`);
-      }),
-    ]);
-    for (; Date.now() < deadline; await sleep(100)) {
-      try {
-        if ((await fetch(`${endpoint}/moto-api/data.json`)).ok) return endpoint;
-      } catch {
-        // not answering yet
-      }
-    }
-    throw new SmokeTestError(`moto_server did not answer on ${endpoint} within 60 s`);
-  })();
-  ready.catch(() => undefined);
-  let endpoint;
-  try {
-    endpoint = await Promise.race([ready, failed]);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return { endpoint, stop: () => child.kill('SIGKILL') };
 }
 
 // Runs inside the artifact folder under arm64 Node; prints one result line after the handler's logs.
@@ -305,6 +246,7 @@ async function assertOutputs(s3, bucket) {
 
 async function main() {
   const launcher = arm64Launcher();
+  // On the host: the emulated process reaches it over loopback.
   const motoStarting = startMoto();
   motoStarting.catch(() => undefined);
   let artifactsDir;
@@ -355,7 +297,7 @@ async function main() {
     );
     console.log(`outputs: ${keys.join(', ')}`);
   } finally {
-    (moto ?? (await motoStarting.catch(() => undefined)))?.stop();
+    await (moto ?? (await motoStarting.catch(() => undefined)))?.stop();
     if (artifactsDir) rmSync(artifactsDir, { recursive: true, force: true });
   }
 }
