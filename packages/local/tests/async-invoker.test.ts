@@ -8,11 +8,11 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type MotoServer, startMoto } from '@repo/testing/moto';
+import { waitFor } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AsyncInvokerOptions, startAsyncInvoker } from '../src/async-invoker.ts';
 import type { Invoke, InvokeError, InvokeOutcome } from '../src/types.ts';
 import { messagesLeft } from './sqs-helpers.ts';
-import { waitFor } from './wait.ts';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

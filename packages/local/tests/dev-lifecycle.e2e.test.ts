@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMoto } from '@repo/testing/moto';
+import { eventually } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, startDev } from './dev-process.ts';
-import { eventually } from './wait.ts';
 
 // A private copy of the fixture stack, so the test can edit a function's source.
 const fixture = fileURLToPath(new URL('./fixtures/dev', import.meta.url));

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '@repo/testing/wait';
 import type { StackFile } from '../src/local-stack.ts';
-import { eventually } from './wait.ts';
 
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
@@ -54,15 +54,16 @@ export async function startDev(
     output += text;
     errors += text;
   });
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(stackFile) || !output.includes('ready')) {
-    if (child.exitCode !== null) throw new Error(`pnpm dev exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`pnpm dev was not ready within ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const exited = () => child.exitCode !== null;
+  await eventually(
+    async () => (exited() || (existsSync(stackFile) && output.includes('ready')) ? true : undefined),
+    timeoutMs,
+    'pnpm dev to be ready',
+  ).catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${error.message}:\n${output}`);
+  });
+  if (exited()) throw new Error(`pnpm dev exited with ${child.exitCode}:\n${output}`);
   return {
     child,
     stackFile,

@@ -10,10 +10,10 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { eventually } from '@repo/testing/wait';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, startDev } from './dev-process.ts';
-import { eventually } from './wait.ts';
 
 let dev: DevProcess;
 let db: DynamoDBClient;

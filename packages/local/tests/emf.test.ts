@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@repo/testing/wait';
 import { describe, expect, it } from 'vitest';
 import { EmfLineSplitter, type EmfRecord, formatEmf, parseEmf } from '../src/emf.ts';
 import { FunctionHost } from '../src/function-host.ts';
-import { waitFor } from './wait.ts';
 
 // What Powertools metrics prints at the end of an invocation.
 const powertoolsEmf = {

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@repo/testing/wait';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FunctionHost, type FunctionSpec } from '../src/function-host.ts';
-import { waitFor } from './wait.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/functions/${name}.mjs`, import.meta.url));
 

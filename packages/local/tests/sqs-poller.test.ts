@@ -10,12 +10,12 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type MotoServer, startMoto } from '@repo/testing/moto';
+import { waitFor } from '@repo/testing/wait';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SqsPollerOptions, startSqsPoller } from '../src/sqs-poller.ts';
 import type { Invoke, InvokeOutcome } from '../src/types.ts';
 import { messagesLeft } from './sqs-helpers.ts';
-import { waitFor } from './wait.ts';
 
 const region = 'us-east-1';
 let moto: MotoServer;

@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@repo/testing/wait';
 import type { XRayDocument } from '@repo/testing/xray-daemon';
 import { describe, expect, it } from 'vitest';
 import { FunctionHost, type FunctionSpec } from '../src/function-host.ts';
 import { formatTrace } from '../src/traces.ts';
-import { waitFor } from './wait.ts';
 
 const traceId = '1-6b0912b3-28e02368ba7444aef6f6c61a';
 const doc = (fields: Partial<XRayDocument> & Pick<XRayDocument, 'id' | 'name'>): XRayDocument => ({

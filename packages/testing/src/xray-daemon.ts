@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { eventually } from './wait.ts';
 
 /** One segment or subsegment document as the X-Ray SDK sends it to the daemon. */
 export interface XRayDocument {
@@ -39,7 +40,6 @@ export interface XRayDaemon {
 const header = '{"format":"json","version":1}';
 /** How long waitFor waits by default: only a failing test ever waits this long. */
 const defaultWaitMs = 30_000;
-const pollMs = 25;
 
 /**
  * A stand-in for the X-Ray daemon on a free loopback UDP port: it parses what the SDK emits
@@ -70,18 +70,12 @@ export async function startXRayDaemon(onDocument?: (document: XRayDocument) => v
     clear: () => {
       received.length = 0;
     },
-    waitFor: async (predicate, timeoutMs = defaultWaitMs) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(received)) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `X-Ray daemon: condition not met in ${timeoutMs} ms; got ${JSON.stringify(received)}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-      }
-      return [...received];
-    },
+    waitFor: (predicate, timeoutMs = defaultWaitMs) =>
+      eventually(
+        async () => (predicate(received) ? [...received] : undefined),
+        timeoutMs,
+        () => `an X-Ray condition; got ${JSON.stringify(received)}`,
+      ),
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }

@@ -22,6 +22,7 @@ import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
 import { photo } from '@repo/testing/photos';
+import { waitFor } from '@repo/testing/wait';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -135,19 +136,9 @@ async function queueDepth(url: string): Promise<number> {
   );
 }
 
-/**
- * Polls `condition` every 100 ms until it holds. The deadline is generous: the poison message alone takes
- * maxReceiveCount deliveries a visibility timeout apart, and a loaded machine resizes slowly.
- */
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-// Longer than waitFor's deadline, so a stuck queue fails naming what it was waiting for.
+// Longer than waitFor's deadline (60 s: the poison message alone takes maxReceiveCount deliveries a
+// visibility timeout apart, and a loaded machine resizes slowly), so a stuck queue fails naming what it
+// was waiting for.
 const pollerTestTimeoutMs = 120_000;
 
 describe('batch-worker behind a real SQS queue (moto), polled as Lambda would', {
@@ -192,6 +183,7 @@ describe('batch-worker behind a real SQS queue (moto), polled as Lambda would', 
     });
     await waitFor(
       async () => (await queueDepth(queueUrl)) === 0 && (await queueDepth(dlqUrl)) === 1,
+      undefined,
       'the DLQ',
     );
     await poller.stop();
@@ -279,6 +271,7 @@ describe('batch-worker behind a real SQS queue (moto), polled as Lambda would', 
     const delivered = () => invocations.flatMap((event) => event.Records);
     await waitFor(
       async () => delivered().length === 2 && (await queueDepth(events.url)) === 0,
+      undefined,
       'both messages',
     );
     await notified.stop();

@@ -1,20 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. The default
- * deadline is generous: it only bounds a test that is failing, and a loaded CI machine is slow.
+ * Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`
+ * (a function is asked only then, so it can say what did arrive). The default deadline is generous: it
+ * only bounds a test that is failing, and a loaded CI machine is slow. Tests wait with this, never sleep.
  */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   timeoutMs = 60_000,
-  what = 'condition',
+  what: string | (() => string) = 'condition',
   everyMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`,
+      );
+    }
     await sleep(everyMs);
   }
 }
