@@ -110,8 +110,8 @@ export function createHandler({ users, logger, metrics, tracer, config }: Depend
       method: 'DELETE',
       path: '/users/{id}',
       handler: async (event: APIGatewayProxyEvent) => {
-        await users.deleteUser(userId(event));
-        count('UsersDeleted');
+        // Idempotent: 204 whether or not the user was there (see deleteUser); counted only when it was.
+        if (await users.deleteUser(userId(event))) count('UsersDeleted');
         return { statusCode: 204, headers: {}, body: '' };
       },
     },

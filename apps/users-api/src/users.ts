@@ -87,7 +87,12 @@ export function createUserStore({
       return typeof lastId === 'string' ? { items, nextToken: encodePageToken(lastId) } : { items };
     },
 
-    /** Creates a user with a server-generated id; the write is conditional so an id is never reused. */
+    /**
+     * Creates a user with a server-generated id; the write is conditional so an id is never reused.
+     * When DynamoDB applied the put but its answer was lost, the SDK's retry meets this very item: the
+     * failed condition returns it, and an item with this call's fresh id and timestamp is our own write,
+     * so the create succeeded. Only somebody else's item is a conflict.
+     */
     async createUser(input: UserInput): Promise<User> {
       const timestamp = now().toISOString();
       const user: User = { id: newId(), ...input, createdAt: timestamp, updatedAt: timestamp };
@@ -98,9 +103,10 @@ export function createUserStore({
               TableName: tableName,
               Item: user,
               ConditionExpression: 'attribute_not_exists(id)',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
           ),
-        () => new UserAlreadyExistsError(user.id),
+        (failed) => (isOwnCreate(failed, user) ? undefined : new UserAlreadyExistsError(user.id)),
       );
       return user;
     },
@@ -111,7 +117,12 @@ export function createUserStore({
       return toUser(output.Item);
     },
 
-    /** Replaces a user's fields, keeping `id` and `createdAt`; fails if the user does not exist. */
+    /**
+     * Replaces a user's fields, keeping `id` and `createdAt`; fails if the user does not exist. A retry
+     * of an update DynamoDB applied but did not answer writes the same values again (the timestamp is
+     * taken once per call), so it is harmless; it fails only if the user was deleted in between, and
+     * then "not found" is the truth.
+     */
     async replaceUser(id: string, input: UserInput): Promise<User> {
       const output = await call(
         () =>
@@ -132,39 +143,57 @@ export function createUserStore({
           ),
         () => new UserNotFoundError(id),
       );
-      if (!output.Attributes) throw new UserNotFoundError(id);
+      if (!output?.Attributes) throw new UserNotFoundError(id);
       return toUser(output.Attributes);
     },
 
-    async deleteUser(id: string): Promise<void> {
-      await call(
-        () =>
-          db.send(
-            new DeleteCommand({
-              TableName: tableName,
-              Key: { id },
-              ConditionExpression: 'attribute_exists(id)',
-            }),
-          ),
-        () => new UserNotFoundError(id),
+    /**
+     * Deletes a user; idempotent, as HTTP's DELETE is: deleting a user that is not there succeeds too.
+     * A condition could not tell a user that never existed from one this call's own earlier attempt
+     * deleted before its answer was lost (the SDK's retry then finds nothing), so there is none.
+     * Resolves true when this attempt removed an item (for the UsersDeleted metric).
+     */
+    async deleteUser(id: string): Promise<boolean> {
+      const output = await call(() =>
+        db.send(new DeleteCommand({ TableName: tableName, Key: { id }, ReturnValues: 'ALL_OLD' })),
       );
+      return output.Attributes !== undefined;
     },
   };
 }
 
 /**
  * Runs one DynamoDB call (the SDK has already retried it): a failed condition becomes the caller's
- * domain error, a transient fault becomes UsersStoreUnavailableError, anything else is a defect and
+ * domain error — or, when `onConditionFailed` finds the item is this call's own earlier write, success
+ * (undefined) — a transient fault becomes UsersStoreUnavailableError, anything else is a defect and
  * propagates as it is.
  */
-async function call<Output>(send: () => Promise<Output>, onConditionFailed?: () => Error): Promise<Output> {
+async function call<Output>(send: () => Promise<Output>): Promise<Output>;
+async function call<Output>(
+  send: () => Promise<Output>,
+  onConditionFailed: (error: ConditionalCheckFailedException) => Error | undefined,
+): Promise<Output | undefined>;
+async function call<Output>(
+  send: () => Promise<Output>,
+  onConditionFailed?: (error: ConditionalCheckFailedException) => Error | undefined,
+): Promise<Output | undefined> {
   try {
     return await send();
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException && onConditionFailed) throw onConditionFailed();
+    if (error instanceof ConditionalCheckFailedException && onConditionFailed) {
+      const failure = onConditionFailed(error);
+      if (failure) throw failure;
+      return undefined;
+    }
     if (isTransient(error)) throw new UsersStoreUnavailableError({ cause: error });
     throw error;
   }
+}
+
+/** The item a failed create met (returned raw: lib-dynamodb does not unmarshall errors) is this call's own. */
+function isOwnCreate(failed: ConditionalCheckFailedException, user: User): boolean {
+  const item = failed.Item;
+  return item?.id?.S === user.id && item.createdAt?.S === user.createdAt;
 }
 
 function isTransient(error: unknown): boolean {

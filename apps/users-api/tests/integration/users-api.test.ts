@@ -7,11 +7,16 @@ import { readTemplate } from '@repo/sam-template/read-template';
 import { restApiEvent } from '@repo/testing/api-gateway-event';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import {
+  dynamoDbOperation,
+  type LostAnswerProxy,
+  startLostAnswerProxy,
+} from '@repo/testing/lost-answer-proxy';
 import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUserStore } from '../../src/users.ts';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -86,12 +91,13 @@ describe.each([
 
     const gone = await call(handler, { method: 'GET', path: `/users/${id}`, resource: '/users/{id}' });
     expect(gone.statusCode).toBe(404);
+    // DELETE is idempotent: a user that is not there (any more) is deleted all the same.
     const deletedAgain = await call(handler, {
       method: 'DELETE',
       path: `/users/${id}`,
       resource: '/users/{id}',
     });
-    expect(deletedAgain.statusCode).toBe(404);
+    expect(deletedAgain.statusCode).toBe(204);
   });
 
   it('answers 404 when replacing a user that does not exist, and creates nothing', async () => {
@@ -165,3 +171,73 @@ describe('users-api when DynamoDB cannot be reached', () => {
     });
   });
 });
+
+describe.each([
+  ['source', fileURLToPath(new URL('../../src/handler.ts', import.meta.url))],
+  ['deployable bundle (dist/index.mjs)', bundlePath],
+])(
+  'users-api when DynamoDB applies a write and loses its answer (the SDK retries it), %s',
+  (_, modulePath) => {
+    const proxies: LostAnswerProxy[] = [];
+    afterEach(() => {
+      process.env.AWS_ENDPOINT_URL = endpoint;
+    });
+    afterAll(async () => {
+      await Promise.all(proxies.map((proxy) => proxy.close()));
+    });
+
+    /**
+     * A handler whose DynamoDB calls pass a proxy that applies the first `operation` and drops its
+     * answer. The SDK reads AWS_ENDPOINT_URL at each request: it names the proxy for the test's length.
+     */
+    async function handlerLosing(operation: string) {
+      const proxy = await startLostAnswerProxy({
+        target: endpoint,
+        loseAnswer: dynamoDbOperation(operation),
+      });
+      proxies.push(proxy);
+      const handler = await loadHandler(modulePath);
+      process.env.AWS_ENDPOINT_URL = proxy.endpoint;
+      return { proxy, handler };
+    }
+
+    it('answers 201 to the create, with the one user it stored', async () => {
+      // Prepare
+      const { proxy, handler } = await handlerLosing('PutItem');
+
+      // Act
+      const created = await call(handler, {
+        method: 'POST',
+        path: '/users',
+        headers: jsonHeaders,
+        body: JSON.stringify({ name: 'Margaret Hamilton', email: 'margaret@example.com' }),
+      });
+
+      // Assess: the first put was applied and its answer lost; the retry met it and knew it for its own
+      expect(proxy.lost).toHaveLength(1);
+      expect(created.statusCode).toBe(201);
+      const listed = await call(handler, { method: 'GET', path: '/users' });
+      expect(listed.json.items).toEqual([created.json]);
+    });
+
+    it('answers 204 to the delete, and the user is gone', async () => {
+      // Prepare
+      const { proxy, handler } = await handlerLosing('DeleteItem');
+      const created = await call(handler, {
+        method: 'POST',
+        path: '/users',
+        headers: jsonHeaders,
+        body: JSON.stringify({ name: 'Katherine Johnson', email: 'katherine@example.com' }),
+      });
+      const path = `/users/${created.json.id}`;
+
+      // Act
+      const deleted = await call(handler, { method: 'DELETE', path, resource: '/users/{id}' });
+
+      // Assess
+      expect(proxy.lost).toHaveLength(1);
+      expect(deleted.statusCode).toBe(204);
+      expect((await call(handler, { method: 'GET', path, resource: '/users/{id}' })).statusCode).toBe(404);
+    });
+  },
+);

@@ -107,6 +107,7 @@ describe('users-api handler', () => {
         TableName: 'users-unit',
         Item: user,
         ConditionExpression: 'attribute_not_exists(id)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
     });
 
@@ -133,8 +134,37 @@ describe('users-api handler', () => {
       expect(response.json).toMatchObject({ name: 'Ada Lovelace' });
     });
 
-    it('answers 409 if the generated id already exists', async () => {
-      db.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    it('answers 201 when DynamoDB applied the put but its answer was lost (the SDK retry meets its own item)', async () => {
+      // Prepare: what the SDK hands back when its retry of an applied put fails the condition on that
+      // very item (returned raw, ALL_OLD)
+      db.on(PutCommand).callsFake(async ({ Item }: { Item: typeof storedUser }) => {
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: { httpStatusCode: 400 },
+          Item: { id: { S: Item.id }, createdAt: { S: Item.createdAt }, name: { S: Item.name } },
+        });
+      });
+
+      // Act
+      const response = await invoke(sampleEvent('create-user'));
+
+      // Assess
+      expect(response.statusCode).toBe(201);
+      expect(response.json).toMatchObject({ name: 'Ada Lovelace', email: 'ada@example.com' });
+      expect(response.headers?.Location).toBe(`/dev/users/${(response.json as { id: string }).id}`);
+    });
+
+    it.each([
+      ['somebody else’s item', { id: { S: sampleUserId }, createdAt: { S: '2020-01-01T00:00:00.000Z' } }],
+      ['no item returned', undefined],
+    ])('answers 409 if the generated id exists with %s', async (_, Item) => {
+      db.on(PutCommand).callsFake(async (input: { Item: typeof storedUser }) => {
+        throw new ConditionalCheckFailedException({
+          message: 'exists',
+          $metadata: {},
+          Item: Item && { ...Item, id: { S: input.Item.id } },
+        });
+      });
 
       const response = await invoke(sampleEvent('create-user'));
 
@@ -196,24 +226,26 @@ describe('users-api handler', () => {
 
   describe('DELETE /users/{id}', () => {
     it('deletes the user and answers 204 with no body', async () => {
+      db.on(DeleteCommand).resolves({ Attributes: storedUser });
+
+      const response = await invoke(sampleEvent('delete-user'));
+
+      expect(response.statusCode).toBe(204);
+      expect(response.body).toBe('');
+      expect(db.commandCalls(DeleteCommand)[0]?.args[0].input).toEqual({
+        TableName: 'users-unit',
+        Key: { id: sampleUserId },
+        ReturnValues: 'ALL_OLD',
+      });
+    });
+
+    it('answers 204 when the user is not there: DELETE is idempotent (an earlier attempt whose answer was lost may have deleted it)', async () => {
       db.on(DeleteCommand).resolves({});
 
       const response = await invoke(sampleEvent('delete-user'));
 
       expect(response.statusCode).toBe(204);
       expect(response.body).toBe('');
-      expect(db.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
-        Key: { id: sampleUserId },
-        ConditionExpression: 'attribute_exists(id)',
-      });
-    });
-
-    it('answers 404 when the user does not exist', async () => {
-      db.on(DeleteCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-
-      const response = await invoke(sampleEvent('delete-user'));
-
-      expect(response.statusCode).toBe(404);
     });
   });
 

@@ -42,7 +42,7 @@ function handlerWithMetrics() {
 describe('users-api metrics (CloudWatch EMF)', () => {
   it('counts a created and a deleted user in the LambdaMonorepo namespace, by service', async () => {
     db.on(PutCommand).resolves({});
-    db.on(DeleteCommand).resolves({});
+    db.on(DeleteCommand).resolves({ Attributes: { id: 'deleted' } });
     const handler = handlerWithMetrics();
 
     await handler(sampleEvent('create-user'), lambdaContext());
@@ -65,6 +65,16 @@ describe('users-api metrics (CloudWatch EMF)', () => {
       },
     });
     expect(emf.filter((line) => 'ColdStart' in line)).toHaveLength(1);
+  });
+
+  it('counts no deletion when the user was not there (the DELETE still answers 204)', async () => {
+    db.on(DeleteCommand).resolves({});
+    const handler = handlerWithMetrics();
+
+    const response = await handler(sampleEvent('delete-user'), lambdaContext());
+
+    expect(response.statusCode).toBe(204);
+    expect(emf.filter((line) => 'UsersDeleted' in line)).toEqual([]);
   });
 
   it('counts nothing for a rejected request', async () => {

@@ -1,0 +1,89 @@
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+
+/** One request as the proxy saw it: enough to pick the calls whose answer to lose. */
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface LostAnswerProxy {
+  /** Hand this to the SDK as its endpoint (AWS_ENDPOINT_URL) instead of the real one. */
+  endpoint: string;
+  /** The requests that were applied upstream and whose answers were then dropped. */
+  lost: ProxiedRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * A local AWS that sometimes applies a request and loses the answer, as AWS does: every request goes on
+ * to `target` (moto); for those `loseAnswer` picks, the proxy waits for the upstream answer — so the
+ * write has taken effect — and then resets the client's connection instead of answering. The SDK sees a
+ * dropped connection and retries the same request, which then meets its own earlier write.
+ *
+ * Written here because it is a dozen lines over node:http and the fault must sit after the write is
+ * applied: SDK middleware and mocks can only fail a call before it reaches the service, or fake both.
+ */
+export async function startLostAnswerProxy({
+  target,
+  loseAnswer,
+}: {
+  target: string;
+  loseAnswer: (request: ProxiedRequest) => boolean;
+}): Promise<LostAnswerProxy> {
+  const upstream = new URL(target);
+  const lost: ProxiedRequest[] = [];
+  const server = createServer(async (incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const seen: ProxiedRequest = {
+      method: incoming.method ?? 'GET',
+      path: incoming.url ?? '/',
+      headers: incoming.headers,
+      body: body.toString('utf8'),
+    };
+    const forwarded = httpRequest({
+      host: upstream.hostname,
+      port: upstream.port,
+      method: seen.method,
+      path: seen.path,
+      headers: incoming.headers,
+    });
+    forwarded.end(body);
+    const [answer] = (await once(forwarded, 'response')) as [import('node:http').IncomingMessage];
+    if (loseAnswer(seen)) {
+      answer.resume();
+      await once(answer, 'end');
+      lost.push(seen);
+      incoming.socket.destroy();
+      return;
+    }
+    outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(outgoing);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the proxy has no port');
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    lost,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Loses the answer to the first `times` DynamoDB calls of `operation` (e.g. 'PutItem'). */
+export function dynamoDbOperation(operation: string, times = 1): (request: ProxiedRequest) => boolean {
+  let left = times;
+  return ({ headers }) => {
+    if (headers['x-amz-target'] !== `DynamoDB_20120810.${operation}` || left === 0) return false;
+    left -= 1;
+    return true;
+  };
+}
