@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -242,10 +243,24 @@ export function comparableSequencer(sequencer: string): string {
   return sequencer.toUpperCase().padEnd(32, '0');
 }
 
+/**
+ * The notification's deduplication key: the same for every publish of one object version (a retried
+ * publish whose answer was lost, a redelivery after a crash, SNS's own at-least-once delivery), different
+ * for any other. A digest of bucket, key and version, so that no key or version text can make two of
+ * them collide, and short enough for a message attribute.
+ */
+export function deduplicationKey({ bucket, key, version }: Pick<UploadRecord, 'bucket' | 'key' | 'version'>) {
+  return createHash('sha256')
+    .update(JSON.stringify([bucket, key, version]))
+    .digest('hex');
+}
+
 async function announce({ sns, topicArn }: Dependencies, record: UploadRecord): Promise<string> {
   const { notifiedAt: _notifiedAt, messageId: _messageId, ...announced } = record;
-  let message = JSON.stringify({ type: 'UploadRecorded', upload: announced });
+  const dedupKey = deduplicationKey(record);
+  let message = JSON.stringify({ type: 'UploadRecorded', deduplicationKey: dedupKey, upload: announced });
   const attributes = {
+    deduplicationKey: { DataType: 'String', StringValue: dedupKey },
     contentType: { DataType: 'String', StringValue: record.detectedContentType },
     s3ContentType: { DataType: 'String', StringValue: record.s3ContentType ?? 'unknown' },
     size: { DataType: 'Number', StringValue: String(record.size) },
@@ -254,7 +269,11 @@ async function announce({ sns, topicArn }: Dependencies, record: UploadRecord): 
   const attributeBytes = Buffer.byteLength(JSON.stringify(attributes));
   if (Buffer.byteLength(message) + attributeBytes > maxNotificationBytes) {
     const { textPreview: _preview, ...withoutPreview } = announced;
-    message = JSON.stringify({ type: 'UploadRecorded', upload: { ...withoutPreview, previewOmitted: true } });
+    message = JSON.stringify({
+      type: 'UploadRecorded',
+      deduplicationKey: dedupKey,
+      upload: { ...withoutPreview, previewOmitted: true },
+    });
   }
   const { MessageId } = await sns.send(
     new PublishCommand({

@@ -25,7 +25,7 @@ import { useMotoEnvironment } from '@repo/testing/moto-environment';
 import type {} from '@repo/testing/moto-global-setup';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RecordOutcome, UploadRecord } from '../../src/record-upload.ts';
+import { deduplicationKey, type RecordOutcome, type UploadRecord } from '../../src/record-upload.ts';
 import { motoObjectCreated } from '../events.ts';
 import { sha256 } from '../files.ts';
 
@@ -196,7 +196,12 @@ describe('upload-processor against moto (S3, DynamoDB, SNS → SQS)', () => {
     const [{ envelope, message }] = announcements as [(typeof announcements)[number]];
     expect(message).toMatchObject({
       type: 'UploadRecorded',
+      deduplicationKey: deduplicationKey(message.upload),
       upload: { sha256: sha256(body), textPreview: body },
+    });
+    expect(envelope.MessageAttributes?.deduplicationKey).toEqual({
+      Type: 'String',
+      Value: deduplicationKey(message.upload),
     });
     expect(envelope.Subject).toBe('Upload recorded: uploads/notes/first draft ? gr??er.txt');
     expect(envelope.MessageAttributes).toMatchObject({

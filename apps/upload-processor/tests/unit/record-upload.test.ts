@@ -6,7 +6,12 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { InternalErrorException, PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { comparableSequencer, subjectFor, type UploadRecord } from '../../src/record-upload.ts';
+import {
+  comparableSequencer,
+  deduplicationKey,
+  subjectFor,
+  type UploadRecord,
+} from '../../src/record-upload.ts';
 import { bucket, notification, objectCreated } from '../events.ts';
 import { jpeg, noise, pdf, png, sha256 } from '../files.ts';
 import {
@@ -469,9 +474,32 @@ describe('recordUpload: the SNS notification', () => {
         s3ContentType: { DataType: 'String', StringValue: 'text/csv' },
         size: { DataType: 'Number', StringValue: String(Buffer.byteLength(text)) },
         bucket: { DataType: 'String', StringValue: bucket },
+        deduplicationKey: {
+          DataType: 'String',
+          StringValue: deduplicationKey(putItems()[0] as UploadRecord),
+        },
       },
     });
-    expect(JSON.parse(input?.Message ?? '{}')).toEqual({ type: 'UploadRecorded', upload: putItems()[0] });
+    expect(JSON.parse(input?.Message ?? '{}')).toEqual({
+      type: 'UploadRecorded',
+      deduplicationKey: deduplicationKey(putItems()[0] as UploadRecord),
+      upload: putItems()[0],
+    });
+  });
+
+  it('gives every publish of one version the same deduplication key, and any other version another', () => {
+    const version = { bucket, key, version: 'v1' };
+
+    expect(deduplicationKey(version)).toMatch(/^[0-9a-f]{64}$/);
+    expect(deduplicationKey({ ...version })).toBe(deduplicationKey(version));
+    for (const other of [
+      { ...version, version: 'v2' },
+      { ...version, key: `${key}x` },
+      { ...version, bucket: `${bucket}-other` },
+      // No separator can make two versions collide: bucket/key/version are not concatenated.
+      { bucket, key: `${key}v1`, version: '' },
+    ])
+      expect(deduplicationKey(other)).not.toBe(deduplicationKey(version));
   });
 
   it.each([
