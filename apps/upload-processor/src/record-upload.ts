@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -26,6 +26,11 @@ export interface UploadRecord extends Omit<ObjectScan, 'size'> {
   /** The Content-Type the uploader gave S3, kept beside the one detected from the bytes. */
   s3ContentType?: string;
   processedAt: string;
+  /**
+   * A token unique to the delivery that created the item: when DynamoDB applied the put but its answer
+   * was lost, the SDK's retry meets this item, and the token tells that delivery it is its own.
+   */
+  recordedBy?: string;
   /** Set once the SNS notification for this version has been published. */
   notifiedAt?: string;
   messageId?: string;
@@ -49,6 +54,8 @@ export interface Dependencies {
   topicArn: string;
   settings: RecordSettings;
   now?: () => Date;
+  /** Makes the delivery's `recordedBy` token (tests fix it). */
+  newToken?: () => string;
 }
 
 // SNS limits: a subject of at most 100 printable ASCII characters; 256 KB for message plus attributes.
@@ -99,6 +106,7 @@ export async function recordUpload(object: S3ObjectRef, deps: Dependencies): Pro
       s3ContentType: read.s3ContentType,
       ...read.scan,
       processedAt: (deps.now?.() ?? new Date()).toISOString(),
+      recordedBy: (deps.newToken ?? randomUUID)(),
     };
     created = await putOnce(db, tableName, record);
     if (!created) {
@@ -185,7 +193,12 @@ async function readVersion(
   }
 }
 
-/** Creates the version item unless it exists; false when another delivery created it first. */
+/**
+ * Creates the version item unless it exists; false when another delivery created it first. True also
+ * when the item the condition met is this delivery's own (its `recordedBy` token): DynamoDB applied an
+ * earlier attempt of this put and lost the answer, and the SDK's retry met it — without this, that
+ * delivery would take its own item for a rival's and never announce it.
+ */
 async function putOnce(
   db: DynamoDBDocumentClient,
   tableName: string,
@@ -197,12 +210,14 @@ async function putOnce(
         TableName: tableName,
         Item: record,
         ConditionExpression: 'attribute_not_exists(objectId)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // Returned raw: lib-dynamodb does not unmarshall the item of a failed condition.
+    return record.recordedBy !== undefined && error.Item?.recordedBy?.S === record.recordedBy;
   }
 }
 
@@ -256,7 +271,7 @@ export function deduplicationKey({ bucket, key, version }: Pick<UploadRecord, 'b
 }
 
 async function announce({ sns, topicArn }: Dependencies, record: UploadRecord): Promise<string> {
-  const { notifiedAt: _notifiedAt, messageId: _messageId, ...announced } = record;
+  const { notifiedAt: _notifiedAt, messageId: _messageId, recordedBy: _recordedBy, ...announced } = record;
   const dedupKey = deduplicationKey(record);
   let message = JSON.stringify({ type: 'UploadRecorded', deduplicationKey: dedupKey, upload: announced });
   const attributes = {

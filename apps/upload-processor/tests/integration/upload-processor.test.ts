@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
@@ -20,6 +21,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { readTemplate } from '@repo/sam-template/read-template';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { dynamoDbOperation, startLostAnswerProxy } from '@repo/testing/lost-answer-proxy';
 import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
@@ -212,6 +214,36 @@ describe('upload-processor against moto (S3, DynamoDB, SNS → SQS)', () => {
     });
     // The item is marked with the id SNS gave the announcement.
     expect(versions[0]?.messageId).toBe(envelope.MessageId);
+  });
+
+  it('records and announces once when DynamoDB applied the record write and lost its answer', async () => {
+    // Prepare: a container of its own whose AWS calls pass a proxy that applies the first PutItem (the
+    // record) and drops its answer, so the SDK's retry meets the item its own first attempt wrote. (A
+    // client keeps the endpoint it first resolved: hence a fresh module, loaded with the proxy's.)
+    const key = 'uploads/answer-lost.txt';
+    const event = await upload(bucket, key, 'written, then the answer was lost');
+    const proxy = await startLostAnswerProxy({ target: endpoint, loseAnswer: dynamoDbOperation('PutItem') });
+    let outcomes: unknown;
+    try {
+      process.env.AWS_ENDPOINT_URL = proxy.endpoint;
+      const source = fileURLToPath(new URL('../../src/handler.ts', import.meta.url));
+      const module = (await import(/* @vite-ignore */ `${source}?answer-lost`)) as { handler: Handler };
+
+      // Act
+      outcomes = await module.handler(event, lambdaContext());
+    } finally {
+      process.env.AWS_ENDPOINT_URL = endpoint;
+      await proxy.close();
+    }
+
+    // Assess: taken for its own write, not a rival's — announced, once
+    const objectId = `s3://${bucket}/${key}`;
+    expect(proxy.lost).toHaveLength(1);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'recorded' })]);
+    expect((await itemsOf(objectId)).versions).toEqual([
+      expect.objectContaining({ notifiedAt: expect.any(String) }),
+    ]);
+    expect(await announcementsOf(objectId)).toHaveLength(1);
   });
 
   it('changes nothing when the same event is delivered again', async () => {

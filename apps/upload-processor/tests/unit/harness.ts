@@ -25,6 +25,8 @@ export const sns = mockClient(SNSClient);
 export const tableName = 'uploads-unit';
 export const topicArn = 'arn:aws:sns:us-east-1:123456789012:uploads-unit';
 export const processedAt = '2026-11-27T10:15:44.000Z';
+/** The `recordedBy` token of every delivery the unit tests run. */
+export const deliveryToken = 'delivery-0001';
 
 export const defaultSettings: RecordSettings = {
   inputPrefix: 'uploads/',
@@ -45,6 +47,7 @@ export function buildHandler(settings: Partial<RecordSettings> = {}, metrics?: M
     topicArn,
     settings: { ...defaultSettings, ...settings },
     now: () => new Date(processedAt),
+    newToken: () => deliveryToken,
   });
 }
 
@@ -82,6 +85,9 @@ export function givenObject(
 }
 
 export const getObjectInputs = () => s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input);
+
+/** A record as it is announced: without the item's internal `recordedBy` token. */
+export const announcedRecord = ({ recordedBy: _token, ...record }: UploadRecord) => record;
 
 /** The items written with PutItem, in order. */
 export const putItems = () =>

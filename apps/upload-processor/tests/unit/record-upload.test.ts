@@ -15,8 +15,10 @@ import {
 import { bucket, notification, objectCreated } from '../events.ts';
 import { jpeg, noise, pdf, png, sha256 } from '../files.ts';
 import {
+  announcedRecord,
   buildHandler,
   db,
+  deliveryToken,
   getObjectInputs,
   givenObject,
   invoke,
@@ -47,8 +49,9 @@ const throttled = () =>
     message: 'Rate of requests exceeds the allowed throughput',
     $metadata: {},
   });
-const conditionFailed = () =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+/** A failed condition; `Item` is what ALL_OLD returns (raw attribute values), when asked for. */
+const conditionFailed = (Item?: Record<string, { S: string }>) =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item });
 
 /** The item as the first delivery wrote it, before its notification went out. */
 async function firstWrite(event: unknown): Promise<UploadRecord> {
@@ -115,6 +118,7 @@ describe('recordUpload: the item', () => {
       {
         TableName: tableName,
         ConditionExpression: 'attribute_not_exists(objectId)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         Item: {
           objectId,
           version: '9b2cf535f27731c974343645a3985328',
@@ -130,6 +134,7 @@ describe('recordUpload: the item', () => {
           textPreview: text,
           previewTruncated: false,
           processedAt,
+          recordedBy: deliveryToken,
         },
       },
     ]);
@@ -316,7 +321,7 @@ describe('recordUpload: exactly once', () => {
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(db.commandCalls(PutCommand)).toHaveLength(0);
     expect(publishInputs()).toHaveLength(1);
-    expect(JSON.parse(publishInputs()[0]?.Message ?? '{}').upload).toEqual(written);
+    expect(JSON.parse(publishInputs()[0]?.Message ?? '{}').upload).toEqual(announcedRecord(written));
     expect(marks()).toEqual([
       expect.objectContaining({ ExpressionAttributeValues: { ':at': processedAt, ':id': 'msg-0001' } }),
     ]);
@@ -384,6 +389,37 @@ describe('recordUpload: exactly once', () => {
     expect(outcomes).toEqual([{ status: 'duplicate', record: winner }]);
     expect(publishInputs()).toHaveLength(0);
     expect(marks()).toHaveLength(0);
+  });
+
+  it('announces its own item when the put was applied but its answer lost (the SDK retry met it)', async () => {
+    // Prepare: what the SDK hands back when its retry of an applied put fails the condition on that very
+    // item (returned raw, ALL_OLD), carrying this delivery's token
+    givenObject(text);
+    db.on(PutCommand).callsFake(async ({ Item }: { Item: UploadRecord }) => {
+      throw conditionFailed({ objectId: { S: Item.objectId }, recordedBy: { S: String(Item.recordedBy) } });
+    });
+
+    // Act
+    const outcomes = await invoke(handler, objectCreated(key));
+
+    // Assess: recorded and announced once, not taken for a rival's item
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'recorded', messageId: 'msg-0001' })]);
+    expect(publishInputs()).toHaveLength(1);
+    expect(marks()).toHaveLength(1);
+  });
+
+  it('leaves a rival delivery’s item to that delivery even when the condition returns it', async () => {
+    givenObject(text);
+    const winner = { objectId, version: '5eb63bbbe01eeed093cb22bb8f5acdc3', recordedBy: 'another-delivery' };
+    db.on(GetCommand).resolvesOnce({}).resolves({ Item: winner });
+    db.on(PutCommand).rejects(
+      conditionFailed({ objectId: { S: objectId }, recordedBy: { S: 'another-delivery' } }),
+    );
+
+    const outcomes = await invoke(handler, objectCreated(key));
+
+    expect(outcomes).toEqual([{ status: 'duplicate', record: winner }]);
+    expect(publishInputs()).toHaveLength(0);
   });
 
   it('moves latest only to a newer sequencer: an older version delivered late is still recorded and announced', async () => {
@@ -483,7 +519,7 @@ describe('recordUpload: the SNS notification', () => {
     expect(JSON.parse(input?.Message ?? '{}')).toEqual({
       type: 'UploadRecorded',
       deduplicationKey: deduplicationKey(putItems()[0] as UploadRecord),
-      upload: putItems()[0],
+      upload: announcedRecord(putItems()[0] as UploadRecord),
     });
   });
 

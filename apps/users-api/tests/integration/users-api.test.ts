@@ -188,7 +188,8 @@ describe.each([
 
     /**
      * A handler whose DynamoDB calls pass a proxy that applies the first `operation` and drops its
-     * answer. The SDK reads AWS_ENDPOINT_URL at each request: it names the proxy for the test's length.
+     * answer. A fresh module (a container of its own): its client takes AWS_ENDPOINT_URL at its first
+     * request and keeps it, so the variable names the proxy from then on, for the test's length.
      */
     async function handlerLosing(operation: string) {
       const proxy = await startLostAnswerProxy({
