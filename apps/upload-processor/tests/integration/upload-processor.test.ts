@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -21,7 +22,11 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { readTemplate } from '@repo/sam-template/read-template';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
-import { dynamoDbOperation, startLostAnswerProxy } from '@repo/testing/lost-answer-proxy';
+import {
+  dynamoDbOperation,
+  type ProxiedRequest,
+  startLostAnswerProxy,
+} from '@repo/testing/lost-answer-proxy';
 import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
@@ -216,35 +221,57 @@ describe('upload-processor against moto (S3, DynamoDB, SNS → SQS)', () => {
     expect(versions[0]?.messageId).toBe(envelope.MessageId);
   });
 
-  it('records and announces once when DynamoDB applied the record write and lost its answer', async () => {
-    // Prepare: a container of its own whose AWS calls pass a proxy that applies the first PutItem (the
-    // record) and drops its answer, so the SDK's retry meets the item its own first attempt wrote. (A
-    // client keeps the endpoint it first resolved: hence a fresh module, loaded with the proxy's.)
-    const key = 'uploads/answer-lost.txt';
-    const event = await upload(bucket, key, 'written, then the answer was lost');
-    const proxy = await startLostAnswerProxy({ target: endpoint, loseAnswer: dynamoDbOperation('PutItem') });
-    let outcomes: unknown;
+  /** Delivers `event` through a container of its own whose AWS calls pass a lost-answer proxy. */
+  async function deliverLosing(event: unknown, loseAnswer: (request: ProxiedRequest) => boolean) {
+    // A client keeps the endpoint it first resolved: hence a fresh module, loaded with the proxy's.
+    const proxy = await startLostAnswerProxy({ target: endpoint, loseAnswer });
     try {
       process.env.AWS_ENDPOINT_URL = proxy.endpoint;
       const source = fileURLToPath(new URL('../../src/handler.ts', import.meta.url));
-      const module = (await import(/* @vite-ignore */ `${source}?answer-lost`)) as { handler: Handler };
-
-      // Act
-      outcomes = await module.handler(event, lambdaContext());
+      const module = (await import(/* @vite-ignore */ `${source}?${randomUUID()}`)) as { handler: Handler };
+      const outcomes = await module.handler(event, lambdaContext());
+      return { outcomes, lost: proxy.lost };
     } finally {
       process.env.AWS_ENDPOINT_URL = endpoint;
       await proxy.close();
     }
+  }
 
-    // Assess: taken for its own write, not a rival's — announced, once
-    const objectId = `s3://${bucket}/${key}`;
-    expect(proxy.lost).toHaveLength(1);
-    expect(outcomes).toEqual([expect.objectContaining({ status: 'recorded' })]);
-    expect((await itemsOf(objectId)).versions).toEqual([
-      expect.objectContaining({ notifiedAt: expect.any(String) }),
-    ]);
-    expect(await announcementsOf(objectId)).toHaveLength(1);
-  });
+  /** The first DynamoDB UpdateItem whose request mentions `marker` (an attribute it sets). */
+  const firstUpdateSetting = (marker: string) => {
+    let done = false;
+    return ({ headers, body }: ProxiedRequest) => {
+      if (done || headers['x-amz-target'] !== 'DynamoDB_20120810.UpdateItem' || !body.includes(marker))
+        return false;
+      done = true;
+      return true;
+    };
+  };
+
+  it.each([
+    ['the record (PutItem)', 'answer-lost-put.txt', dynamoDbOperation('PutItem')],
+    ['the latest pointer (UpdateItem)', 'answer-lost-latest.txt', firstUpdateSetting('latestVersion')],
+    ['the announced mark (UpdateItem)', 'answer-lost-mark.txt', firstUpdateSetting('notifiedAt')],
+  ])(
+    'records and announces once when DynamoDB applied %s and lost its answer',
+    async (_, name, loseAnswer) => {
+      // Prepare: the proxy applies the write and drops its answer; the SDK's retry meets its own write
+      const key = `uploads/${name}`;
+      const event = await upload(bucket, key, 'written, then the answer was lost');
+
+      // Act
+      const { outcomes, lost } = await deliverLosing(event, loseAnswer);
+
+      // Assess: one record, marked, latest on it, one announcement
+      const objectId = `s3://${bucket}/${key}`;
+      expect(lost).toHaveLength(1);
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'recorded' })]);
+      const { versions, latest } = await itemsOf(objectId);
+      expect(versions).toEqual([expect.objectContaining({ notifiedAt: expect.any(String) })]);
+      expect(latest).toMatchObject({ latestVersion: versions[0]?.version });
+      expect(await announcementsOf(objectId)).toHaveLength(1);
+    },
+  );
 
   it('changes nothing when the same event is delivered again', async () => {
     const key = 'uploads/twice.txt';
