@@ -1,5 +1,10 @@
 import { once } from 'node:events';
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
 
 /** One request as the proxy saw it: enough to pick the calls whose answer to lose. */
 export interface ProxiedRequest {
@@ -53,7 +58,13 @@ export async function startLostAnswerProxy({
       headers: incoming.headers,
     });
     forwarded.end(body);
-    const [answer] = (await once(forwarded, 'response')) as [import('node:http').IncomingMessage];
+    let answer: IncomingMessage;
+    try {
+      [answer] = (await once(forwarded, 'response')) as [IncomingMessage];
+    } catch {
+      incoming.socket.destroy(); // the service is unreachable: so is the proxy, to its client
+      return;
+    }
     if (loseAnswer(seen)) {
       answer.resume();
       await once(answer, 'end');
@@ -78,11 +89,18 @@ export async function startLostAnswerProxy({
   };
 }
 
-/** Loses the answer to the first `times` DynamoDB calls of `operation` (e.g. 'PutItem'). */
-export function dynamoDbOperation(operation: string, times = 1): (request: ProxiedRequest) => boolean {
+/**
+ * Loses the answer to the first `times` DynamoDB calls of `operation` (e.g. 'PutItem'), or only those
+ * whose request body mentions `mentioning` (an attribute the write sets, to tell two updates apart).
+ */
+export function dynamoDbOperation(
+  operation: string,
+  { times = 1, mentioning }: { times?: number; mentioning?: string } = {},
+): (request: ProxiedRequest) => boolean {
   let left = times;
-  return ({ headers }) => {
-    if (headers['x-amz-target'] !== `DynamoDB_20120810.${operation}` || left === 0) return false;
+  return ({ headers, body }) => {
+    if (left === 0 || headers['x-amz-target'] !== `DynamoDB_20120810.${operation}`) return false;
+    if (mentioning !== undefined && !body.includes(mentioning)) return false;
     left -= 1;
     return true;
   };

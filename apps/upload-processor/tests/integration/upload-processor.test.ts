@@ -237,21 +237,18 @@ describe('upload-processor against moto (S3, DynamoDB, SNS → SQS)', () => {
     }
   }
 
-  /** The first DynamoDB UpdateItem whose request mentions `marker` (an attribute it sets). */
-  const firstUpdateSetting = (marker: string) => {
-    let done = false;
-    return ({ headers, body }: ProxiedRequest) => {
-      if (done || headers['x-amz-target'] !== 'DynamoDB_20120810.UpdateItem' || !body.includes(marker))
-        return false;
-      done = true;
-      return true;
-    };
-  };
-
   it.each([
     ['the record (PutItem)', 'answer-lost-put.txt', dynamoDbOperation('PutItem')],
-    ['the latest pointer (UpdateItem)', 'answer-lost-latest.txt', firstUpdateSetting('latestVersion')],
-    ['the announced mark (UpdateItem)', 'answer-lost-mark.txt', firstUpdateSetting('notifiedAt')],
+    [
+      'the latest pointer (UpdateItem)',
+      'answer-lost-latest.txt',
+      dynamoDbOperation('UpdateItem', { mentioning: 'latestVersion' }),
+    ],
+    [
+      'the announced mark (UpdateItem)',
+      'answer-lost-mark.txt',
+      dynamoDbOperation('UpdateItem', { mentioning: 'notifiedAt' }),
+    ],
   ])(
     'records and announces once when DynamoDB applied %s and lost its answer',
     async (_, name, loseAnswer) => {
