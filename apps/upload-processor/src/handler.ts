@@ -22,6 +22,7 @@ import {
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { readConfig } from './config.ts';
 import {
+  type Delivery,
   type Dependencies as RecordDependencies,
   type RecordOutcome,
   recordUpload,
@@ -47,6 +48,7 @@ type Result = RecordOutcome[] | SQSBatchResponse;
 export function createHandler({ logger, metrics, tracer, ...deps }: Dependencies) {
   const recordAll = async (
     objects: ReturnType<typeof objectsOf>,
+    delivery: Delivery,
     messageId?: string,
   ): Promise<RecordOutcome[]> => {
     const outcomes: RecordOutcome[] = [];
@@ -56,7 +58,7 @@ export function createHandler({ logger, metrics, tracer, ...deps }: Dependencies
         tracer,
         'record-upload',
         { bucket: object.bucket, objectKey: object.key, messageId },
-        () => recordUpload(object, deps),
+        () => recordUpload(object, deps, delivery),
         rejectedOutcome,
       );
       recordOutcomeMetrics(metrics, outcome);
@@ -83,13 +85,16 @@ export function createHandler({ logger, metrics, tracer, ...deps }: Dependencies
     .use(withLogging(logger, s3EventId))
     .use(withMetrics(metrics))
     .use(parser({ schema: s3DeliverySchema, safeParse: true }))
-    .handler(async (event): Promise<Result> => {
+    .handler(async (event, context): Promise<Result> => {
       if (!event.success) {
         logger.error('Ignoring an event that carries no S3 object event', {
           issues: event.error.message.slice(0, 2_000),
         });
         return [];
       }
+      const delivery = {
+        deadline: (deps.now?.() ?? new Date()).getTime() + context.getRemainingTimeInMillis(),
+      };
       const messages = messagesOf(event.data);
       const viaSqs = 'Records' in event.data && event.data.Records.some((record) => 'body' in record);
       if (!viaSqs) {
@@ -98,7 +103,7 @@ export function createHandler({ logger, metrics, tracer, ...deps }: Dependencies
           logger.error('Ignoring a message that carries no S3 object event', { reason: message?.malformed });
           return [];
         }
-        return recordAll(objectsOf(message.event));
+        return recordAll(objectsOf(message.event), delivery);
       }
       const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
       for (const message of messages) {
@@ -110,7 +115,7 @@ export function createHandler({ logger, metrics, tracer, ...deps }: Dependencies
           continue;
         }
         try {
-          await recordAll(objectsOf(message.event), message.messageId);
+          await recordAll(objectsOf(message.event), delivery, message.messageId);
         } catch (error) {
           logger.warn('Message failed; SQS will redeliver it', {
             messageId: message.messageId,

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -31,6 +32,13 @@ export interface UploadRecord extends Omit<ObjectScan, 'size'> {
    * was lost, the SDK's retry meets this item, and the token tells that delivery it is its own.
    */
   recordedBy?: string;
+  /**
+   * The announcement claim: the token of the delivery that alone may publish this version now, and when
+   * that claim lapses (epoch ms: the claimant's Lambda deadline plus a clock allowance). The creating
+   * put takes it; a delivery that finds the item unannounced takes it only when nobody holds it.
+   */
+  claimedBy?: string;
+  claimExpiresAt?: number;
   /** Set once the SNS notification for this version has been published. */
   notifiedAt?: string;
   messageId?: string;
@@ -56,7 +64,30 @@ export interface Dependencies {
   now?: () => Date;
   /** Makes the delivery's `recordedBy` token (tests fix it). */
   newToken?: () => string;
+  /** Waits between looks at a claim another delivery holds (tests advance a fake clock). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
+
+/** What one delivery has to work with: its invocation's deadline (epoch ms, from the Lambda context). */
+export interface Delivery {
+  deadline: number;
+}
+
+/**
+ * Thrown when another delivery holds the announcement claim for longer than this one can wait: a fault
+ * like any other (Lambda retries the event; an SQS message comes back), and by then the claimant has
+ * announced the version or its claim has lapsed.
+ */
+export class AnnouncementInProgressError extends Error {
+  override name = 'AnnouncementInProgressError';
+}
+
+/** Added to a claim's expiry for clocks of two execution environments that disagree a little. */
+const clockAllowanceMs = 1_000;
+/** Left for the publish and the mark (with the SDK's retries) when waiting for another's claim. */
+const announceReserveMs = 5_000;
+const firstPauseMs = 50;
+const longestPauseMs = 1_000;
 
 // SNS limits: a subject of at most 100 printable ASCII characters; 256 KB for message plus attributes.
 const maxSubjectLength = 100;
@@ -66,15 +97,21 @@ const maxNotificationBytes = 256 * 1024;
  * Records one uploaded object version exactly once and announces it exactly once.
  *
  * 1. The version item is created with a condition (`attribute_not_exists`): a duplicate or replayed
- *    event finds it and does not write again.
- * 2. The notification is published only after that write is durable, then the item is marked
- *    (`notifiedAt`, `messageId`). A redelivery after a failed publish finds an unmarked item and
- *    publishes then; one after a successful publish finds it marked and does nothing.
+ *    event finds it and does not write again. The creating put also takes the announcement claim.
+ * 2. The notification is published only after that write is durable, by the claim's holder only, then
+ *    the item is marked (`notifiedAt`, `messageId`). A delivery that finds the item unmarked claims it
+ *    when nobody holds the claim (a failed publish released it, or its holder died and it lapsed) and
+ *    publishes; while another delivery holds it, it waits for that one's mark (or the claim's lapse)
+ *    as long as its own time allows. One that finds the item marked does nothing.
  * 3. A `latest` item per object moves only to a newer S3 `sequencer`, so an event delivered out of order
  *    never replaces the newer version there.
  * S3, DynamoDB and SNS faults are thrown (Lambda retries); permanent problems are returned.
  */
-export async function recordUpload(object: S3ObjectRef, deps: Dependencies): Promise<RecordOutcome> {
+export async function recordUpload(
+  object: S3ObjectRef,
+  deps: Dependencies,
+  { deadline }: Delivery,
+): Promise<RecordOutcome> {
   const { settings, db, tableName } = deps;
   if (!object.key.startsWith(settings.inputPrefix))
     return { status: 'skipped', reason: 'outside-input-prefix' };
@@ -87,10 +124,8 @@ export async function recordUpload(object: S3ObjectRef, deps: Dependencies): Pro
   const version = versionId ?? object.etag ?? object.sequencer;
   if (!version) throw new Error(`The event for ${objectId} names no version id, ETag or sequencer`);
 
-  const existing = await db.send(
-    new GetCommand({ TableName: tableName, Key: { objectId, version }, ConsistentRead: true }),
-  );
-  let record = existing.Item as UploadRecord | undefined;
+  let record = await readItem(deps, objectId, version);
+  const token = (deps.newToken ?? randomUUID)();
   let created = false;
   if (!record) {
     const read = await readVersion(object, versionId, deps);
@@ -105,29 +140,34 @@ export async function recordUpload(object: S3ObjectRef, deps: Dependencies): Pro
       sequencer: object.sequencer,
       s3ContentType: read.s3ContentType,
       ...read.scan,
-      processedAt: (deps.now?.() ?? new Date()).toISOString(),
-      recordedBy: (deps.newToken ?? randomUUID)(),
+      processedAt: now(deps).toISOString(),
+      recordedBy: token,
+      claimedBy: token,
+      claimExpiresAt: deadline + clockAllowanceMs,
     };
     created = await putOnce(db, tableName, record);
-    if (!created) {
-      // A concurrent delivery of this version created the item first: announcing it is that
-      // delivery's job (a failure there is retried by Lambda), so this one stops here.
-      const winner = (
-        await db.send(
-          new GetCommand({ TableName: tableName, Key: { objectId, version }, ConsistentRead: true }),
-        )
-      ).Item as UploadRecord;
-      await moveLatest(db, tableName, winner, object.sequencer);
-      return { status: 'duplicate', record: winner };
-    }
+    // A concurrent delivery created the item first: go on from its item, like a redelivery.
+    if (!created) record = await readExisting(deps, objectId, version);
   }
   // On every path, with this event's sequencer: a retry after a failed update needs it, and so does a
   // re-upload of earlier bytes to an unversioned bucket (same ETag, so the same item). It only moves forward.
   await moveLatest(db, tableName, record, object.sequencer);
-  if (record.notifiedAt) return { status: 'duplicate', record };
+  if (!created) {
+    const claim = await claimAnnouncement(deps, record, token, deadline);
+    if ('announced' in claim) return { status: 'duplicate', record: claim.announced };
+    record = claim.claimed;
+  }
 
-  const messageId = await announce(deps, record);
-  const notifiedAt = (deps.now?.() ?? new Date()).toISOString();
+  let messageId: string;
+  try {
+    messageId = await announce(deps, record);
+  } catch (error) {
+    // Let a retry (or an overlapping delivery) publish at once rather than after the claim lapses; if
+    // this fails too, the claim lapses at this invocation's deadline anyway.
+    await releaseClaim(deps, record, token).catch(() => undefined);
+    throw error;
+  }
+  const notifiedAt = now(deps).toISOString();
   await db.send(
     new UpdateCommand({
       TableName: tableName,
@@ -141,6 +181,97 @@ export async function recordUpload(object: S3ObjectRef, deps: Dependencies): Pro
   return created
     ? { status: 'recorded', record: announced, messageId }
     : { status: 'announced', record: announced, messageId };
+}
+
+const now = (deps: Dependencies) => deps.now?.() ?? new Date();
+
+async function readItem(
+  { db, tableName }: Dependencies,
+  objectId: string,
+  version: string,
+): Promise<UploadRecord | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: tableName, Key: { objectId, version }, ConsistentRead: true }),
+  );
+  return Item as UploadRecord | undefined;
+}
+
+async function readExisting(deps: Dependencies, objectId: string, version: string): Promise<UploadRecord> {
+  const item = await readItem(deps, objectId, version);
+  // Only a manual delete between two of this delivery's calls gets here: a fault, so Lambda retries.
+  if (!item) throw new Error(`The item for ${objectId} (${version}) vanished while it was being announced`);
+  return item;
+}
+
+/**
+ * Makes this delivery the one that announces `record`, or learns that another one did. The claim is
+ * taken with a condition — not announced, and unclaimed, claimed by this very delivery (an earlier
+ * attempt whose answer was lost), or lapsed — so of overlapping deliveries exactly one holds it. While
+ * another holds it, this one looks again with growing pauses until the holder marks the item, the claim
+ * is released or lapses (then it claims), or its own time runs short (then it throws, to be retried).
+ */
+async function claimAnnouncement(
+  deps: Dependencies,
+  record: UploadRecord,
+  token: string,
+  deadline: number,
+): Promise<{ claimed: UploadRecord } | { announced: UploadRecord }> {
+  const { db, tableName } = deps;
+  const claimExpiresAt = deadline + clockAllowanceMs;
+  let current = record;
+  let pause = firstPauseMs;
+  for (;;) {
+    if (current.notifiedAt) return { announced: current };
+    const at = now(deps).getTime();
+    const heldByAnother =
+      current.claimedBy !== undefined &&
+      current.claimedBy !== token &&
+      current.claimExpiresAt !== undefined &&
+      current.claimExpiresAt >= at;
+    if (!heldByAnother) {
+      try {
+        await db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { objectId: current.objectId, version: current.version },
+            UpdateExpression: 'SET claimedBy = :token, claimExpiresAt = :expires',
+            ConditionExpression:
+              'attribute_exists(objectId) AND attribute_not_exists(notifiedAt) AND ' +
+              '(attribute_not_exists(claimedBy) OR claimedBy = :token OR claimExpiresAt < :now)',
+            ExpressionAttributeValues: { ':token': token, ':expires': claimExpiresAt, ':now': at },
+          }),
+        );
+        return { claimed: { ...current, claimedBy: token, claimExpiresAt } };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // Another delivery claimed or announced it since this one looked: look again.
+      }
+    } else {
+      const giveUpAt = deadline - announceReserveMs;
+      if (at >= giveUpAt) {
+        throw new AnnouncementInProgressError(
+          `Another delivery is announcing ${current.objectId} (${current.version}); retry later`,
+        );
+      }
+      const until = Math.min(giveUpAt, (current.claimExpiresAt ?? at) + 1);
+      await (deps.sleep ?? sleep)(Math.max(1, Math.min(pause, until - at)));
+      pause = Math.min(pause * 2, longestPauseMs);
+    }
+    current = await readExisting(deps, current.objectId, current.version);
+  }
+}
+
+/** Gives the claim up after a failed publish, if this delivery still holds it. */
+async function releaseClaim({ db, tableName }: Dependencies, record: UploadRecord, token: string) {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { objectId: record.objectId, version: record.version },
+      UpdateExpression: 'REMOVE claimedBy, claimExpiresAt',
+      ConditionExpression: 'claimedBy = :token AND attribute_not_exists(notifiedAt)',
+      ExpressionAttributeValues: { ':token': token },
+    }),
+  );
 }
 
 async function readVersion(
@@ -271,7 +402,14 @@ export function deduplicationKey({ bucket, key, version }: Pick<UploadRecord, 'b
 }
 
 async function announce({ sns, topicArn }: Dependencies, record: UploadRecord): Promise<string> {
-  const { notifiedAt: _notifiedAt, messageId: _messageId, recordedBy: _recordedBy, ...announced } = record;
+  const {
+    notifiedAt: _notifiedAt,
+    messageId: _messageId,
+    recordedBy: _recordedBy,
+    claimedBy: _claimedBy,
+    claimExpiresAt: _claimExpiresAt,
+    ...announced
+  } = record;
   const dedupKey = deduplicationKey(record);
   let message = JSON.stringify({ type: 'UploadRecorded', deduplicationKey: dedupKey, upload: announced });
   const attributes = {

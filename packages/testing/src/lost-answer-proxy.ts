@@ -5,6 +5,7 @@ import {
   type IncomingHttpHeaders,
   type IncomingMessage,
 } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One request as the proxy saw it: enough to pick the calls whose answer to lose. */
 export interface ProxiedRequest {
@@ -28,15 +29,20 @@ export interface LostAnswerProxy {
  * write has taken effect — and then resets the client's connection instead of answering. The SDK sees a
  * dropped connection and retries the same request, which then meets its own earlier write.
  *
+ * `delay` holds the requests it picks for that many milliseconds before they go on: a slow call, to
+ * widen the window in which overlapping deliveries meet.
+ *
  * Written here because it is a dozen lines over node:http and the fault must sit after the write is
  * applied: SDK middleware and mocks can only fail a call before it reaches the service, or fake both.
  */
 export async function startLostAnswerProxy({
   target,
-  loseAnswer,
+  loseAnswer = () => false,
+  delay = () => 0,
 }: {
   target: string;
-  loseAnswer: (request: ProxiedRequest) => boolean;
+  loseAnswer?: (request: ProxiedRequest) => boolean;
+  delay?: (request: ProxiedRequest) => number;
 }): Promise<LostAnswerProxy> {
   const upstream = new URL(target);
   const lost: ProxiedRequest[] = [];
@@ -50,6 +56,8 @@ export async function startLostAnswerProxy({
       headers: incoming.headers,
       body: body.toString('utf8'),
     };
+    const held = delay(seen);
+    if (held > 0) await sleep(held);
     const forwarded = httpRequest({
       host: upstream.hostname,
       port: upstream.port,
@@ -104,4 +112,9 @@ export function dynamoDbOperation(
     left -= 1;
     return true;
   };
+}
+
+/** Picks SNS calls of `operation` (e.g. 'Publish'): the SDK speaks SNS's query protocol (`Action=…` in the form body). */
+export function snsOperation(operation: string): (request: ProxiedRequest) => boolean {
+  return ({ body }) => new URLSearchParams(body).get('Action') === operation;
 }

@@ -1,7 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dynamoDbOperation, type LostAnswerProxy, startLostAnswerProxy } from '../src/lost-answer-proxy.ts';
+import {
+  dynamoDbOperation,
+  type LostAnswerProxy,
+  snsOperation,
+  startLostAnswerProxy,
+} from '../src/lost-answer-proxy.ts';
 
 let upstream: ReturnType<typeof createServer> | undefined;
 let proxy: LostAnswerProxy | undefined;
@@ -54,5 +59,31 @@ describe('startLostAnswerProxy', () => {
     expect(proxy.lost.map((request) => request.body)).toEqual(['first']);
     expect([retried.status, await retried.text()]).toEqual([200, 'again']);
     expect([other.status, await other.text()]).toEqual([200, 'read']);
+  });
+
+  it('holds the requests `delay` picks for that long before they go on; the rest pass at once', async () => {
+    // Prepare
+    const applied: string[] = [];
+    const target = await startUpstream(applied);
+    proxy = await startLostAnswerProxy({
+      target,
+      delay: (request) => (snsOperation('Publish')(request) ? 300 : 0),
+    });
+    const post = (body: string) =>
+      fetch(proxy?.endpoint ?? '', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+
+    // Act: the slow publish first, the other call right behind it
+    const publish = post('Action=Publish&TopicArn=arn');
+    const list = post('Action=ListTopics');
+    const [published, listed] = await Promise.all([publish, list]);
+
+    // Assess: both answered, and the publish reached the service after the call sent behind it
+    expect([published.status, listed.status]).toEqual([200, 200]);
+    expect(applied).toEqual(['undefined Action=ListTopics', 'undefined Action=Publish&TopicArn=arn']);
+    expect(proxy.lost).toEqual([]);
   });
 });

@@ -18,18 +18,20 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { readTemplate } from '@repo/sam-template/read-template';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import {
   dynamoDbOperation,
   type ProxiedRequest,
+  snsOperation,
   startLostAnswerProxy,
 } from '@repo/testing/lost-answer-proxy';
 import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
+import { waitFor } from '@repo/testing/wait';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { deduplicationKey, type RecordOutcome, type UploadRecord } from '../../src/record-upload.ts';
@@ -221,20 +223,35 @@ describe('upload-processor against moto (S3, DynamoDB, SNS → SQS)', () => {
     expect(versions[0]?.messageId).toBe(envelope.MessageId);
   });
 
-  /** Delivers `event` through a container of its own whose AWS calls pass a lost-answer proxy. */
-  async function deliverLosing(event: unknown, loseAnswer: (request: ProxiedRequest) => boolean) {
-    // A client keeps the endpoint it first resolved: hence a fresh module, loaded with the proxy's.
-    const proxy = await startLostAnswerProxy({ target: endpoint, loseAnswer });
+  /**
+   * Runs `deliveries` with AWS calls that pass a faulty proxy (answers lost, calls slowed); each
+   * `container()` is a fresh handler module, as a new execution environment has: its own clients, its
+   * own module state. A client keeps the endpoint it first resolved, hence fresh modules, loaded with
+   * the proxy's endpoint in place.
+   */
+  async function throughProxy<T>(
+    faults: Omit<Parameters<typeof startLostAnswerProxy>[0], 'target'>,
+    deliveries: (container: () => Promise<Handler>) => Promise<T>,
+  ) {
+    const proxy = await startLostAnswerProxy({ target: endpoint, ...faults });
     try {
       process.env.AWS_ENDPOINT_URL = proxy.endpoint;
       const source = fileURLToPath(new URL('../../src/handler.ts', import.meta.url));
-      const module = (await import(/* @vite-ignore */ `${source}?${randomUUID()}`)) as { handler: Handler };
-      const outcomes = await module.handler(event, lambdaContext());
-      return { outcomes, lost: proxy.lost };
+      const container = async () =>
+        ((await import(/* @vite-ignore */ `${source}?${randomUUID()}`)) as { handler: Handler }).handler;
+      return { result: await deliveries(container), lost: proxy.lost };
     } finally {
       process.env.AWS_ENDPOINT_URL = endpoint;
       await proxy.close();
     }
+  }
+
+  /** Delivers `event` once, in a container of its own, losing the answers `loseAnswer` picks. */
+  async function deliverLosing(event: unknown, loseAnswer: (request: ProxiedRequest) => boolean) {
+    const { result: outcomes, lost } = await throughProxy({ loseAnswer }, async (container) =>
+      (await container())(event, lambdaContext({ timeoutMs: 30_000 })),
+    );
+    return { outcomes, lost };
   }
 
   it.each([
@@ -269,6 +286,103 @@ describe('upload-processor against moto (S3, DynamoDB, SNS → SQS)', () => {
       expect(await announcementsOf(objectId)).toHaveLength(1);
     },
   );
+
+  /** Writes the version item as a delivery leaves it when it died after the put: recorded, unannounced. */
+  async function recordedNotAnnounced(event: Awaited<ReturnType<typeof upload>>, claim?: object) {
+    const {
+      bucket: { name },
+      object,
+    } = event.detail;
+    await documents.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          objectId: `s3://${name}/${object.key}`,
+          version: object.eTag,
+          bucket: name,
+          key: object.key,
+          etag: object.eTag,
+          size: object.size,
+          sha256: 'recorded-by-a-delivery-that-died',
+          detectedContentType: 'text/plain; charset=utf-8',
+          processedAt: new Date().toISOString(),
+          recordedBy: 'a-delivery-that-died',
+          ...claim,
+        },
+      }),
+    );
+  }
+
+  it('claims and announces an unannounced record once when DynamoDB applied the claim and lost its answer', async () => {
+    // Prepare: a record nobody announced and nobody holds; the claim's answer will be lost
+    const key = 'uploads/answer-lost-claim.txt';
+    const event = await upload(bucket, key, 'recorded, then its delivery died');
+    await recordedNotAnnounced(event);
+
+    // Act: the SDK's retry of the claim meets the claim it already took
+    const { outcomes, lost } = await deliverLosing(
+      event,
+      dynamoDbOperation('UpdateItem', { mentioning: ':expires' }),
+    );
+
+    // Assess
+    const objectId = `s3://${bucket}/${key}`;
+    expect(lost).toHaveLength(1);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'announced' })]);
+    const { versions } = await itemsOf(objectId);
+    expect(versions).toEqual([expect.objectContaining({ notifiedAt: expect.any(String) })]);
+    expect(await announcementsOf(objectId)).toHaveLength(1);
+  });
+
+  it('waits out the claim of a delivery that died holding it, then announces the record once', async () => {
+    // Prepare: the dead delivery's claim lapses in 1.5 s
+    const key = 'uploads/claimed-by-a-dead-delivery.txt';
+    const event = await upload(bucket, key, 'claimed, then its delivery died');
+    await recordedNotAnnounced(event, {
+      claimedBy: 'a-delivery-that-died',
+      claimExpiresAt: Date.now() + 1_500,
+    });
+
+    // Act
+    const started = Date.now();
+    const outcomes = await handler(event, lambdaContext({ timeoutMs: 30_000 }));
+
+    // Assess: not before the lapse, and once
+    const objectId = `s3://${bucket}/${key}`;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'announced' })]);
+    expect(await announcementsOf(objectId)).toHaveLength(1);
+  });
+
+  it('announces a fresh upload once when ten deliveries overlap, each in its own container, the publish slowed', async () => {
+    // Prepare: every publish takes 1.5 s more, so that deliveries arriving meanwhile find the record
+    // created and not yet announced — the window in which each of them used to publish too
+    const key = 'uploads/overlapping-deliveries.txt';
+    const event = await upload(bucket, key, 'delivered ten times at once');
+    const objectId = `s3://${bucket}/${key}`;
+
+    // Act: three deliveries race to create the record; seven more arrive once it exists
+    const { result: outcomes } = await throughProxy(
+      { delay: (request) => (snsOperation('Publish')(request) ? 1_500 : 0) },
+      async (container) => {
+        const containers = await Promise.all(Array.from({ length: 10 }, container));
+        const deliver = (handler: Handler) =>
+          handler(event, lambdaContext({ timeoutMs: 30_000 })) as Promise<RecordOutcome[]>;
+        const racing = containers.slice(0, 3).map(deliver);
+        await waitFor(async () => (await itemsOf(objectId)).versions.length === 1);
+        const late = containers.slice(3).map(deliver);
+        return Promise.all([...racing, ...late]);
+      },
+    );
+
+    // Assess: one record, announced by one delivery, the other nine duplicates
+    const statuses = outcomes.flat().map((outcome) => outcome.status);
+    expect(statuses.filter((status) => status === 'recorded')).toHaveLength(1);
+    expect(statuses.filter((status) => status === 'duplicate')).toHaveLength(9);
+    const { versions } = await itemsOf(objectId);
+    expect(versions).toEqual([expect.objectContaining({ notifiedAt: expect.any(String) })]);
+    expect(await announcementsOf(objectId)).toHaveLength(1);
+  });
 
   it('changes nothing when the same event is delivered again', async () => {
     const key = 'uploads/twice.txt';

@@ -34,7 +34,13 @@ export const defaultSettings: RecordSettings = {
   previewBytes: 1024,
 };
 
-/** The handler as module scope builds it, with stubbed clients, a silent logger and a fixed clock. */
+/**
+ * The unit tests' clock: it stands at `processedAt` and moves only when the handler sleeps (waiting for
+ * another delivery's announcement claim), so waits take no real time. `resetAws` sets it back.
+ */
+export const clock = { ms: Date.parse(processedAt), slept: [] as number[] };
+
+/** The handler as module scope builds it, with stubbed clients, a silent logger and the fake clock. */
 export function buildHandler(settings: Partial<RecordSettings> = {}, metrics?: Metrics) {
   const region = 'us-east-1';
   return createHandler({
@@ -46,7 +52,11 @@ export function buildHandler(settings: Partial<RecordSettings> = {}, metrics?: M
     tableName,
     topicArn,
     settings: { ...defaultSettings, ...settings },
-    now: () => new Date(processedAt),
+    now: () => new Date(clock.ms),
+    sleep: async (ms: number) => {
+      clock.slept.push(ms);
+      clock.ms += ms;
+    },
     newToken: () => deliveryToken,
   });
 }
@@ -86,8 +96,20 @@ export function givenObject(
 
 export const getObjectInputs = () => s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input);
 
-/** A record as it is announced: without the item's internal `recordedBy` token. */
-export const announcedRecord = ({ recordedBy: _token, ...record }: UploadRecord) => record;
+/** A record as it is announced: without the item's internal tokens (`recordedBy`, the claim). */
+export const announcedRecord = ({
+  recordedBy: _token,
+  claimedBy: _claimedBy,
+  claimExpiresAt: _claimExpiresAt,
+  ...record
+}: UploadRecord) => record;
+
+/** An item as a failed publish leaves it: the delivery gave its claim up. */
+export const released = ({
+  claimedBy: _claimedBy,
+  claimExpiresAt: _claimExpiresAt,
+  ...record
+}: UploadRecord) => record;
 
 /** The items written with PutItem, in order. */
 export const putItems = () =>
@@ -101,7 +123,14 @@ const updates = () => db.commandCalls(UpdateCommand).map((call) => call.args[0].
 export const latestUpdates = () => updates().filter((input) => input.Key?.version === 'latest');
 
 /** UpdateItem calls that mark a version item as announced. */
-export const marks = () => updates().filter((input) => input.Key?.version !== 'latest');
+export const marks = () => updates().filter((input) => input.UpdateExpression?.includes('notifiedAt ='));
+
+/** UpdateItem calls that claim a version item's announcement. */
+export const claims = () => updates().filter((input) => input.UpdateExpression?.startsWith('SET claimedBy'));
+
+/** UpdateItem calls that give an announcement claim up. */
+export const releases = () =>
+  updates().filter((input) => input.UpdateExpression?.startsWith('REMOVE claimedBy'));
 
 export const publishInputs = (): PublishCommandInput[] =>
   sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
@@ -109,8 +138,10 @@ export const publishInputs = (): PublishCommandInput[] =>
 /** Every call to any AWS client. */
 export const allCalls = () => [...s3.calls(), ...db.calls(), ...sns.calls()];
 
-/** Clears behaviours and history of every stub. */
+/** Clears behaviours and history of every stub, and sets the clock back. */
 export function resetAws() {
+  clock.ms = Date.parse(processedAt);
+  clock.slept = [];
   s3.reset();
   db.reset();
   sns.reset();

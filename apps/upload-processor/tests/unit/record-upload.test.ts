@@ -7,6 +7,7 @@ import { InternalErrorException, PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  AnnouncementInProgressError,
   comparableSequencer,
   deduplicationKey,
   subjectFor,
@@ -17,6 +18,8 @@ import { jpeg, noise, pdf, png, sha256 } from '../files.ts';
 import {
   announcedRecord,
   buildHandler,
+  claims,
+  clock,
   db,
   deliveryToken,
   getObjectInputs,
@@ -28,6 +31,8 @@ import {
   publishInputs,
   putInputs,
   putItems,
+  released,
+  releases,
   resetAws,
   s3,
   sns,
@@ -135,6 +140,9 @@ describe('recordUpload: the item', () => {
           previewTruncated: false,
           processedAt,
           recordedBy: deliveryToken,
+          // The creator holds the announcement claim until its deadline (10 s here) plus a second.
+          claimedBy: deliveryToken,
+          claimExpiresAt: expect.closeTo(Date.parse(processedAt) + 11_000, -3),
         },
       },
     ]);
@@ -307,24 +315,43 @@ describe('recordUpload: exactly once', () => {
     expect(publishInputs()).toHaveLength(0);
   });
 
-  it('after a failed publish, the retry publishes once and marks, without reading or writing again', async () => {
+  it('after a failed publish, gives its claim up; the retry claims, publishes once and marks, without a second item', async () => {
     const event = objectCreated(key);
     const written = await firstWrite(event);
     expect(marks()).toHaveLength(0);
+    expect(releases()).toEqual([
+      {
+        TableName: tableName,
+        Key: { objectId, version: written.version },
+        UpdateExpression: 'REMOVE claimedBy, claimExpiresAt',
+        ConditionExpression: 'claimedBy = :token AND attribute_not_exists(notifiedAt)',
+        ExpressionAttributeValues: { ':token': deliveryToken },
+      },
+    ]);
     resetAws();
     givenObject(text);
-    db.on(GetCommand).resolves({ Item: written });
+    db.on(GetCommand).resolves({ Item: released(written) });
 
     const outcomes = await invoke(handler, event);
 
     expect(outcomes).toEqual([expect.objectContaining({ status: 'announced', messageId: 'msg-0001' })]);
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(db.commandCalls(PutCommand)).toHaveLength(0);
+    expect(claims()).toHaveLength(1);
     expect(publishInputs()).toHaveLength(1);
     expect(JSON.parse(publishInputs()[0]?.Message ?? '{}').upload).toEqual(announcedRecord(written));
     expect(marks()).toEqual([
       expect.objectContaining({ ExpressionAttributeValues: { ':at': processedAt, ':id': 'msg-0001' } }),
     ]);
+  });
+
+  it('throws the publish fault when giving the claim up fails too (the claim then lapses at the deadline)', async () => {
+    givenObject(text);
+    sns.on(PublishCommand).rejects(new InternalErrorException({ message: 'Internal error', $metadata: {} }));
+    db.on(UpdateCommand, { UpdateExpression: 'REMOVE claimedBy, claimExpiresAt' }).rejects(throttled());
+
+    await expect(invoke(handler, objectCreated(key))).rejects.toThrow(InternalErrorException);
+    expect(releases()).toHaveLength(1);
   });
 
   it('after the latest update failed, the retry still moves latest to this version', async () => {
@@ -352,7 +379,9 @@ describe('recordUpload: exactly once', () => {
     expect(publishInputs()).toHaveLength(1);
   });
 
-  it('when a concurrent delivery wrote the item first, stops there: announcing is that delivery’s job', async () => {
+  it('when a concurrent delivery wrote the item first, waits for its announcement and does not announce again', async () => {
+    // Prepare: the put loses to a rival that holds the claim until 30 s from now and marks the item a
+    // moment later
     givenObject(text);
     const winner = {
       objectId,
@@ -361,20 +390,30 @@ describe('recordUpload: exactly once', () => {
       key,
       size: 11,
       sha256: sha256('hello world'),
-      detectedContentType: 'text/plain; charset=utf-8',
       sequencer: '0062E99A88DC407460',
-      processedAt: '2026-11-27T10:15:43.500Z',
+      recordedBy: 'another-delivery',
+      claimedBy: 'another-delivery',
+      claimExpiresAt: Date.parse(processedAt) + 30_000,
     };
-    db.on(GetCommand).resolvesOnce({}).resolves({ Item: winner });
-    db.on(PutCommand).rejects(conditionFailed());
+    db.on(GetCommand)
+      .resolvesOnce({})
+      .resolvesOnce({ Item: winner })
+      .resolvesOnce({ Item: winner })
+      .resolves({ Item: { ...winner, notifiedAt: processedAt } });
+    db.on(PutCommand).rejects(
+      conditionFailed({ objectId: { S: objectId }, recordedBy: { S: 'another-delivery' } }),
+    );
 
+    // Act
     const outcomes = await invoke(handler, objectCreated(key));
 
-    expect(outcomes).toEqual([{ status: 'duplicate', record: winner }]);
-    expect(db.commandCalls(GetCommand)).toHaveLength(2);
+    // Assess: a duplicate, after two short pauses; nothing claimed, published or marked by this one
+    expect(outcomes).toEqual([{ status: 'duplicate', record: { ...winner, notifiedAt: processedAt } }]);
+    expect(clock.slept).toEqual([50, 100]);
     expect(db.commandCalls(PutCommand)).toHaveLength(1);
-    expect(publishInputs()).toHaveLength(0);
     expect(latestUpdates()).toHaveLength(1);
+    expect(claims()).toHaveLength(0);
+    expect(publishInputs()).toHaveLength(0);
     expect(marks()).toHaveLength(0);
   });
 
@@ -387,6 +426,7 @@ describe('recordUpload: exactly once', () => {
     const outcomes = await invoke(handler, objectCreated(key));
 
     expect(outcomes).toEqual([{ status: 'duplicate', record: winner }]);
+    expect(claims()).toHaveLength(0);
     expect(publishInputs()).toHaveLength(0);
     expect(marks()).toHaveLength(0);
   });
@@ -408,17 +448,118 @@ describe('recordUpload: exactly once', () => {
     expect(marks()).toHaveLength(1);
   });
 
-  it('leaves a rival delivery’s item to that delivery even when the condition returns it', async () => {
+  it('claims an unannounced item with a condition: unclaimed, its own claim (a lost answer retried), or lapsed', async () => {
     givenObject(text);
-    const winner = { objectId, version: '5eb63bbbe01eeed093cb22bb8f5acdc3', recordedBy: 'another-delivery' };
-    db.on(GetCommand).resolvesOnce({}).resolves({ Item: winner });
-    db.on(PutCommand).rejects(
-      conditionFailed({ objectId: { S: objectId }, recordedBy: { S: 'another-delivery' } }),
+    const unannounced = { objectId, version: '5eb63bbbe01eeed093cb22bb8f5acdc3', bucket, key, size: 11 };
+    db.on(GetCommand).resolves({ Item: unannounced });
+
+    const [outcome] = await invoke(handler, objectCreated(key));
+
+    expect(outcome).toMatchObject({ status: 'announced', messageId: 'msg-0001' });
+    expect(claims()).toEqual([
+      {
+        TableName: tableName,
+        Key: { objectId, version: unannounced.version },
+        UpdateExpression: 'SET claimedBy = :token, claimExpiresAt = :expires',
+        ConditionExpression:
+          'attribute_exists(objectId) AND attribute_not_exists(notifiedAt) AND ' +
+          '(attribute_not_exists(claimedBy) OR claimedBy = :token OR claimExpiresAt < :now)',
+        ExpressionAttributeValues: {
+          ':token': deliveryToken,
+          ':expires': expect.closeTo(Date.parse(processedAt) + 11_000, -3),
+          ':now': Date.parse(processedAt),
+        },
+      },
+    ]);
+    expect(publishInputs()).toHaveLength(1);
+    expect(marks()).toHaveLength(1);
+  });
+
+  it('takes the claim over from a delivery whose claim has lapsed (it died before announcing)', async () => {
+    givenObject(text);
+    const abandoned = {
+      objectId,
+      version: '5eb63bbbe01eeed093cb22bb8f5acdc3',
+      bucket,
+      key,
+      size: 11,
+      claimedBy: 'a-dead-delivery',
+      claimExpiresAt: Date.parse(processedAt) - 1,
+    };
+    db.on(GetCommand).resolves({ Item: abandoned });
+
+    const [outcome] = await invoke(handler, objectCreated(key));
+
+    expect(outcome).toMatchObject({ status: 'announced' });
+    expect(clock.slept).toEqual([]);
+    expect(claims()).toHaveLength(1);
+    expect(publishInputs()).toHaveLength(1);
+  });
+
+  it('waits out a live claim whose holder never announces, then takes it over and announces', async () => {
+    // Prepare: the holder's claim lapses 300 ms from now and the item is never marked
+    givenObject(text);
+    const held = {
+      objectId,
+      version: '5eb63bbbe01eeed093cb22bb8f5acdc3',
+      bucket,
+      key,
+      size: 11,
+      claimedBy: 'a-stuck-delivery',
+      claimExpiresAt: Date.parse(processedAt) + 300,
+    };
+    db.on(GetCommand).resolves({ Item: held });
+
+    // Act
+    const [outcome] = await invoke(handler, objectCreated(key));
+
+    // Assess: pauses that grow and stop just past the lapse, then one claim and one announcement
+    expect(outcome).toMatchObject({ status: 'announced' });
+    expect(clock.slept).toEqual([50, 100, 151]);
+    expect(claims()).toHaveLength(1);
+    expect(publishInputs()).toHaveLength(1);
+  });
+
+  it('when another delivery claims between its look and its claim, waits for that one instead', async () => {
+    givenObject(text);
+    const unannounced = { objectId, version: '5eb63bbbe01eeed093cb22bb8f5acdc3', bucket, key, size: 11 };
+    const claimed = { ...unannounced, claimedBy: 'a-faster-delivery', claimExpiresAt: clock.ms + 60_000 };
+    db.on(GetCommand)
+      .resolvesOnce({ Item: unannounced })
+      .resolvesOnce({ Item: claimed })
+      .resolves({ Item: { ...claimed, notifiedAt: processedAt } });
+    db.on(UpdateCommand, { UpdateExpression: 'SET claimedBy = :token, claimExpiresAt = :expires' }).rejects(
+      conditionFailed(),
     );
 
-    const outcomes = await invoke(handler, objectCreated(key));
+    const [outcome] = await invoke(handler, objectCreated(key));
 
-    expect(outcomes).toEqual([{ status: 'duplicate', record: winner }]);
+    expect(outcome).toMatchObject({ status: 'duplicate' });
+    expect(claims()).toHaveLength(1);
+    expect(publishInputs()).toHaveLength(0);
+  });
+
+  it('gives up with a retryable error when the holder keeps its claim past this delivery’s time', async () => {
+    // Prepare: a claim that outlasts this invocation (10 s) and is never released
+    givenObject(text);
+    const held = {
+      objectId,
+      version: '5eb63bbbe01eeed093cb22bb8f5acdc3',
+      claimedBy: 'a-slow-delivery',
+      claimExpiresAt: Date.parse(processedAt) + 60_000,
+    };
+    db.on(GetCommand).resolves({ Item: held });
+
+    // Act
+    const delivery = invoke(handler, objectCreated(key));
+
+    // Assess: thrown (Lambda retries the event) once 5 s are left for a publish; nothing published
+    await expect(delivery).rejects.toThrow(AnnouncementInProgressError);
+    const waited = clock.slept.reduce((sum, ms) => sum + ms, 0);
+    expect(waited).toBeGreaterThan(4_000);
+    expect(waited).toBeLessThanOrEqual(5_000);
+    expect(Math.max(...clock.slept)).toBe(1_000);
+    expect(claims()).toHaveLength(0);
     expect(publishInputs()).toHaveLength(0);
   });
 
