@@ -23,6 +23,8 @@ export interface ApiRoute {
   path: string;
   /** Logical id of the `AWS::Serverless::Api`, or `ServerlessRestApi` for SAM's implicit API. */
   restApiId: string;
+  /** The API's stage (its `StageName`; SAM's implicit API deploys `Prod`), as the event names it. */
+  stage?: string;
 }
 
 /** A request as the local server received it. */
@@ -309,6 +311,7 @@ export async function startApiServer({
 }
 
 const internalServerError = jsonAnswer(502, '{"message": "Internal server error"}');
+const throttledAnswer = jsonAnswer(500, '{"message": "Internal server error"}');
 
 async function serveRequest(
   request: IncomingMessage,
@@ -353,7 +356,7 @@ async function serveRequest(
     },
     route,
     pathParameters,
-    stage,
+    route.stage ?? stage,
   );
   // Lambda refuses a larger event; base64 makes a binary body a third bigger on the way.
   if (Buffer.byteLength(JSON.stringify(event)) > maxInvokePayloadBytes) {
@@ -361,6 +364,12 @@ async function serveRequest(
   }
   const trigger = `${method} ${path}`;
   const outcome = await invoke(route.functionId, event, trigger);
+  if (!outcome.ok && outcome.error.errorType === 'TooManyRequestsException') {
+    // Lambda refused the invocation (over the function's concurrency): API Gateway answers 500 for a
+    // rejected invocation request, 502 only for a function that ran and failed.
+    log(`${trigger} → 500: ${route.functionId} throttled (TooManyRequestsException)`);
+    return throttledAnswer;
+  }
   if (!outcome.ok) {
     log(
       `${trigger} → 502: ${route.functionId} failed with ${outcome.error.errorType}: ${outcome.error.errorMessage}`,

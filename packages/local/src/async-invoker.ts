@@ -38,6 +38,10 @@ export interface AsyncInvokerOptions {
   onFailure?: Destination;
   /** ARN shown in destination records; defaults to a local `…:function:<functionId>:$LATEST`. */
   functionArn?: string;
+  /** Events in flight at once (the function's concurrency limit; throttles beyond it are retried). */
+  concurrency?: number;
+  /** Longest wait between retries of a throttled event (Lambda: 5 minutes, growing from 1 second). */
+  maxThrottleBackoffMs?: number;
   log: Log;
 }
 
@@ -48,8 +52,8 @@ export interface AsyncInvoker {
 
 type Condition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded';
 
-const concurrency = 4;
 const waitTimeSeconds = 1;
+const firstThrottleBackoffMs = 1_000;
 const maxBackoffMs = 10_000;
 // Lambda's longest timeout: the delivery message stays hidden while every attempt could still run.
 const maxFunctionTimeoutSeconds = 900;
@@ -58,8 +62,10 @@ const maxVisibilityTimeoutSeconds = 43_200;
 /**
  * Lambda's asynchronous invocation, locally: takes each event from the delivery queue, invokes the
  * function, retries failures after the configured delays, and sends the outcome to the on-success or
- * on-failure destination in the record shape Lambda uses. Up to 4 events run at once; the retries of one
- * event run one after another.
+ * on-failure destination in the record shape Lambda uses. Up to `concurrency` events run at once; the
+ * retries of one event run one after another. A throttled invocation (the function is at its concurrency
+ * limit) is no attempt: as Lambda does, the event waits — 1 s, doubling up to `maxThrottleBackoffMs` —
+ * and tries again until it runs or exceeds `maximumEventAgeInSeconds`.
  */
 export function startAsyncInvoker({
   sqs,
@@ -74,6 +80,8 @@ export function startAsyncInvoker({
   onSuccess,
   onFailure,
   functionArn = `arn:aws:lambda:us-east-1:000000000000:function:${functionId}:$LATEST`,
+  concurrency = 4,
+  maxThrottleBackoffMs = 300_000,
   log,
 }: AsyncInvokerOptions): AsyncInvoker {
   for (const destination of [onSuccess, onFailure]) {
@@ -181,6 +189,7 @@ export function startAsyncInvoker({
     const receivedAt = Number(message.Attributes?.SentTimestamp ?? Date.now());
     const outcomes: InvokeOutcome[] = [];
     let condition: Condition;
+    let throttles = 0;
     for (;;) {
       if (Date.now() - receivedAt > maximumEventAgeInSeconds * 1000) {
         condition = 'EventAgeExceeded';
@@ -193,6 +202,12 @@ export function startAsyncInvoker({
         event,
         `async:${eventName}${retry > 0 ? ` (retry ${retry})` : ''}`,
       );
+      if (!outcome.ok && outcome.error.errorType === 'TooManyRequestsException') {
+        throttles += 1;
+        const delayMs = Math.min(firstThrottleBackoffMs * 2 ** (throttles - 1), maxThrottleBackoffMs);
+        await sleep(delayMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+        continue;
+      }
       outcomes.push(outcome);
       if (outcome.ok) {
         condition = 'Success';

@@ -4,11 +4,17 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { findWorkspaceRoot, readTemplate, serverlessFunctions } from '@repo/sam-template/read-template';
+import {
+  findWorkspaceRoot,
+  readTemplate,
+  serverlessFunctions,
+  type Template,
+} from '@repo/sam-template/read-template';
 import { resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
+import writeFileAtomic from 'write-file-atomic';
 import { apiRoutes, startApiServer } from './api-gateway.ts';
 import { type Destination, startAsyncInvoker } from './async-invoker.ts';
-import { FunctionHost } from './function-host.ts';
+import { type ConcurrencyStats, defaultLimits, FunctionHost } from './function-host.ts';
 import {
   buildApps,
   type OpenedStack,
@@ -20,8 +26,12 @@ import {
 import { startSqsPoller } from './sqs-poller.ts';
 import type { LocalResource, Log } from './types.ts';
 
-const usage = `usage: pnpm dev [--port 3000] [--host 127.0.0.1] [--template template.yaml] [--stack-file .local/stack.json] [--no-watch]
-Runs template.yaml's functions against a local AWS (moto_server, or AWS_ENDPOINT_URL if set).`;
+const usage = `usage: pnpm dev [--port 3000] [--host 127.0.0.1] [--template template.yaml] [--stack-file .local/stack.json]
+               [--concurrency ${defaultLimits.account}] [--idle-timeout ${defaultLimits.idleTimeoutMs / 1000}] [--no-watch]
+Runs template.yaml's functions against a local AWS (moto_server, or AWS_ENDPOINT_URL if set).
+--concurrency   the account's concurrency: invocations in flight at once across the functions without
+                ReservedConcurrentExecutions (AWS: 1,000 per Region by default)
+--idle-timeout  seconds an idle execution environment stays warm before it is reclaimed`;
 
 type Stop = () => Promise<void>;
 
@@ -43,12 +53,23 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       template: { type: 'string' },
       'stack-file': { type: 'string' },
+      concurrency: { type: 'string', default: String(defaultLimits.account) },
+      'idle-timeout': { type: 'string', default: String(defaultLimits.idleTimeoutMs / 1000) },
       'no-watch': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     log(usage);
+    return;
+  }
+  const limits = {
+    account: Number(values.concurrency),
+    idleTimeoutMs: Number(values['idle-timeout']) * 1000,
+  };
+  if (!Number.isInteger(limits.account) || limits.account < 1 || !(limits.idleTimeoutMs >= 0)) {
+    warn(`pnpm dev: --concurrency takes a whole number ≥ 1 and --idle-timeout seconds ≥ 0\n${usage}`);
+    process.exitCode = 1;
     return;
   }
   const root = findWorkspaceRoot();
@@ -114,19 +135,31 @@ async function main(argv: string[]): Promise<void> {
   if (!provisioned) throw new Error('pnpm dev always provisions its own stack');
 
   const api = apiRoutes(template);
+  for (const route of api.routes) route.stage = stageName(template, route.restApiId, opened);
   const unsupported = [...provisioned.unsupported, ...api.unsupported, ...functions.unsupported];
   for (const feature of unsupported) warn(`not supported locally, ignored: ${feature}`);
 
   await buildApps(functions, log);
-  const host = new FunctionHost(functions.specs, { logs: process.stdout, log, metrics: log, traces: log });
-  stops.environments.push(() => host.close());
+  const host = new FunctionHost(
+    functions.specs,
+    { logs: process.stdout, log, metrics: log, traces: log },
+    limits,
+  );
+  stops.environments.push(async () => {
+    log(concurrencyReport(host.stats()));
+    await host.close();
+  });
+  const reserved = functions.specs.reduce((sum, spec) => sum + (spec.reservedConcurrency ?? 0), 0);
+  /** Invocations of one function that can run at once: its reserved concurrency, or what the account has left. */
+  const limitOf = (functionId: string) =>
+    functions.specs.find((spec) => spec.logicalId === functionId)?.reservedConcurrency ??
+    Math.max(0, limits.account - reserved);
 
   const server = await startApiServer({
     routes: api.routes,
     invoke: host.invoke,
     port: Number(values.port),
     host: values.host,
-    stage: String(resolveIntrinsics({ Ref: 'Stage' }, opened.stack) ?? 'local'),
     log: warn,
   });
   stops.feeders.push(() => server.close());
@@ -150,7 +183,17 @@ async function main(argv: string[]): Promise<void> {
   );
   for (const source of provisioned.eventSources) {
     if (source.kind === 'sqs') {
-      const poller = startSqsPoller({ sqs, invoke: host.invoke, region: aws.region, log: warn, ...source });
+      const poller = startSqsPoller({
+        sqs,
+        invoke: host.invoke,
+        region: aws.region,
+        log: warn,
+        ...source,
+        concurrency: Math.min(
+          source.maximumConcurrency ?? Number.POSITIVE_INFINITY,
+          limitOf(source.functionId),
+        ),
+      });
       stops.feeders.push(() => poller.stop());
     } else {
       const config = asyncInvokeConfig(invokeConfigs.get(source.functionId), opened, provisioned.resources);
@@ -163,6 +206,7 @@ async function main(argv: string[]): Promise<void> {
         eventName: source.eventName,
         deliveryQueueUrl: source.deliveryQueueUrl,
         functionArn,
+        concurrency: Math.max(1, limitOf(source.functionId)),
         log: warn,
         ...config,
       });
@@ -186,6 +230,18 @@ async function main(argv: string[]): Promise<void> {
   };
   await mkdir(dirname(stackFile), { recursive: true });
   await writeFile(stackFile, `${JSON.stringify(file, null, 2)}\n`);
+  // The stack file keeps each function's execution environments, cold starts and throttles current.
+  let reported = '';
+  const statsTimer = setInterval(() => {
+    const concurrency = host.stats();
+    const now = JSON.stringify(concurrency);
+    if (now === reported || stopping) return;
+    reported = now;
+    void writeFileAtomic(stackFile, `${JSON.stringify({ ...file, concurrency }, null, 2)}\n`).catch(
+      (error: Error) => warn(`could not update ${stackFile}: ${error.message}`),
+    );
+  }, 250);
+  stops.feeders.push(async () => clearInterval(statsTimer));
 
   if (!values['no-watch']) stops.feeders.push(watchSources(root, functions, host, log));
 
@@ -197,6 +253,33 @@ async function main(argv: string[]): Promise<void> {
     log(`events     ${source.kind}: ${source.eventName} → ${source.functionId}`);
   log(`stack      ${relative(cwd, stackFile)}`);
   log('ready — Ctrl-C to stop');
+}
+
+/** What each function's execution environments did, printed on exit. */
+function concurrencyReport(stats: Record<string, ConcurrencyStats>): string {
+  const rows = Object.entries(stats).map(([logicalId, stat]) =>
+    [
+      logicalId.padEnd(28),
+      String(stat.invocations).padStart(11),
+      String(stat.coldStarts).padStart(11),
+      String(stat.peakEnvironments).padStart(18),
+      String(stat.peakRunning).padStart(13),
+      String(stat.throttles).padStart(10),
+    ].join(''),
+  );
+  const header = `${'function'.padEnd(28)}${'invocations'.padStart(11)}${'cold starts'.padStart(11)}${'peak environments'.padStart(18)}${'peak running'.padStart(13)}${'throttles'.padStart(10)}`;
+  return ['execution environments', header, ...rows].join('\n');
+}
+
+/**
+ * The stage an API's events name: its `StageName` (or the template's `Globals.Api.StageName`), resolved;
+ * `Prod` for SAM's implicit API, as SAM deploys it. Nothing assumed about the template's parameters.
+ */
+function stageName(template: Template, restApiId: string, opened: OpenedStack): string {
+  const own = template.Resources[restApiId]?.Properties?.StageName;
+  const global = (template.Globals?.Api as { StageName?: unknown } | undefined)?.StageName;
+  const declared = own ?? (template.Resources[restApiId] ? global : undefined);
+  return declared === undefined ? 'Prod' : String(resolveIntrinsics(declared, opened.stack));
 }
 
 /** The function's EventInvokeConfig (retries, event age, destinations) resolved to local resources. */

@@ -19,7 +19,44 @@ export interface FunctionSpec {
   environment: Record<string, string>;
   /** `Tracing: Active`: invocations are sampled for X-Ray. */
   tracing?: boolean;
+  /** `ReservedConcurrentExecutions`: this many at once at most (0 throttles every invocation). */
+  reservedConcurrency?: number;
 }
+
+/** Lambda's account-level limits, locally. */
+export interface ConcurrencyLimits {
+  /**
+   * Invocations in flight at once across the functions without reserved concurrency, less what the
+   * others reserve (Lambda's account concurrency; 1,000 per Region by default in AWS).
+   */
+  account: number;
+  /** How long an idle execution environment is kept warm before it is reclaimed. */
+  idleTimeoutMs: number;
+}
+
+export const defaultLimits: ConcurrencyLimits = { account: 10, idleTimeoutMs: 5 * 60_000 };
+
+/** Per function: its execution environments now and at peak, cold starts, throttles. */
+export interface ConcurrencyStats {
+  invocations: number;
+  /** Invocations running now. */
+  running: number;
+  /** Execution environments alive now (running or idle). */
+  environments: number;
+  peakEnvironments: number;
+  peakRunning: number;
+  coldStarts: number;
+  throttles: number;
+}
+
+/** The error Lambda answers an invocation over the function's concurrency limit with (HTTP 429). */
+export const throttledError: InvokeError = {
+  errorType: 'TooManyRequestsException',
+  errorMessage: 'Rate Exceeded.',
+};
+
+export const isThrottled = (outcome: InvokeOutcome) =>
+  !outcome.ok && outcome.error.errorType === throttledError.errorType;
 
 interface Pending {
   requestId: string;
@@ -30,15 +67,20 @@ interface Pending {
 }
 
 /**
- * A Lambda execution environment per function, in-process: a worker thread with the function's own
- * process.env, started on the first invocation (the cold start) and reused after it. As in Lambda, one
- * invocation runs at a time per environment (others queue), a timeout kills the environment and the
- * next invocation starts a fresh one, and a crash or failed init is an outcome, never a host crash.
+ * Lambda's execution environments, in-process: per function, an invocation takes an idle (warm)
+ * environment or starts a new one (a cold start), each a worker thread with the function's own
+ * process.env, module state and heap limit, running one invocation at a time. An invocation over the
+ * function's limit — its reserved concurrency, else what the account has left — is throttled
+ * (`TooManyRequestsException`), as Lambda does; the caller decides what that means (API Gateway answers
+ * 500, asynchronous events wait and retry, an SQS batch comes back). A timeout or a crash ends that
+ * environment only; idle environments are reclaimed after `idleTimeoutMs`.
  */
 export class FunctionHost {
   readonly #specs = new Map<string, FunctionSpec>();
-  readonly #sandboxes = new Map<string, Sandbox>();
+  readonly #pools = new Map<string, Pool>();
+  readonly #limits: ConcurrencyLimits;
   #traces: Promise<LocalTraces> | undefined;
+  #closed = false;
 
   constructor(
     specs: readonly FunctionSpec[],
@@ -50,47 +92,165 @@ export class FunctionHost {
       /** Where to print each invocation's X-Ray trace (after its invocation line); off if unset. */
       traces?: Log;
     },
+    limits: Partial<ConcurrencyLimits> = {},
   ) {
-    for (const spec of specs) this.#specs.set(spec.logicalId, spec);
+    this.#limits = { ...defaultLimits, ...limits };
+    for (const spec of specs) {
+      this.#specs.set(spec.logicalId, spec);
+      this.#pools.set(spec.logicalId, new Pool());
+    }
   }
 
   /** Runs one invocation; resolves with its outcome and logs one line (function, trigger, duration, outcome). */
   readonly invoke = async (logicalId: string, event: unknown, trigger: string): Promise<InvokeOutcome> => {
     const spec = this.#specs.get(logicalId);
-    if (!spec) {
+    const pool = this.#pools.get(logicalId);
+    if (!spec || !pool) {
       return failure(randomUUID(), 0, {
         errorType: 'ResourceNotFoundException',
         errorMessage: `No function ${logicalId}`,
       });
     }
-    // The local X-Ray daemon: functions always get one to send to, as Lambda gives them one.
-    this.#traces ??= LocalTraces.start();
-    const traces = await this.#traces;
-    let sandbox = this.#sandboxes.get(logicalId);
-    if (!sandbox || sandbox.dead) {
-      sandbox = new Sandbox(spec, this.output.logs, traces, this.output);
-      this.#sandboxes.set(logicalId, sandbox);
+    pool.stats.invocations += 1;
+    if (!this.#hasRoom(spec, pool)) {
+      pool.stats.throttles += 1;
+      const throttled = failure(randomUUID(), 0, throttledError);
+      this.output.log(invocationLine(logicalId, trigger, throttled));
+      return throttled;
     }
-    const outcome = await sandbox.invoke(event);
-    this.output.log(invocationLine(logicalId, trigger, outcome));
-    sandbox.flushSummaries();
-    return outcome;
+    // Taken before the first await: concurrent invocations count each other.
+    let sandbox = pool.take();
+    pool.begin();
+    try {
+      // The local X-Ray daemon: functions always get one to send to, as Lambda gives them one.
+      this.#traces ??= LocalTraces.start();
+      const traces = await this.#traces;
+      if (!sandbox) {
+        sandbox = new Sandbox(spec, this.output.logs, traces, this.output);
+        pool.add(sandbox);
+      }
+      const outcome = await sandbox.invoke(event);
+      this.output.log(invocationLine(logicalId, trigger, outcome));
+      sandbox.flushSummaries();
+      return outcome;
+    } finally {
+      pool.end();
+      if (sandbox) pool.release(sandbox, this.#closed ? 0 : this.#limits.idleTimeoutMs);
+    }
   };
 
-  /** Replaces a function's spec (e.g. after a rebuild); its next invocation is a cold start. */
+  /** Per function: environments now and at peak, cold starts, throttles. */
+  stats(): Record<string, ConcurrencyStats> {
+    return Object.fromEntries([...this.#pools].map(([logicalId, pool]) => [logicalId, pool.snapshot()]));
+  }
+
+  /** Whether one more invocation of `spec` fits its reserved concurrency, or what the account has left. */
+  #hasRoom(spec: FunctionSpec, pool: Pool): boolean {
+    if (spec.reservedConcurrency !== undefined) return pool.stats.running < spec.reservedConcurrency;
+    let reserved = 0;
+    let running = 0;
+    for (const [logicalId, other] of this.#pools) {
+      const limit = this.#specs.get(logicalId)?.reservedConcurrency;
+      if (limit === undefined) running += other.stats.running;
+      else reserved += limit;
+    }
+    return running < Math.max(0, this.#limits.account - reserved);
+  }
+
+  /** Replaces a function's spec (e.g. after a rebuild); its next invocations start fresh environments. */
   async reload(spec: FunctionSpec): Promise<void> {
     this.#specs.set(spec.logicalId, spec);
-    const sandbox = this.#sandboxes.get(spec.logicalId);
-    this.#sandboxes.delete(spec.logicalId);
-    await sandbox?.retire();
+    await this.#pools.get(spec.logicalId)?.retireAll();
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#sandboxes.values()].map((sandbox) => sandbox.terminate()));
-    this.#sandboxes.clear();
+    this.#closed = true;
+    await Promise.all([...this.#pools.values()].map((pool) => pool.terminateAll()));
     const traces = this.#traces;
     this.#traces = undefined;
     await (await traces)?.close();
+  }
+}
+
+/** One function's execution environments: the idle ones (most recently used first) and the counts. */
+class Pool {
+  readonly #idle: { sandbox: Sandbox; reclaim: NodeJS.Timeout }[] = [];
+  readonly #all = new Set<Sandbox>();
+  readonly stats: ConcurrencyStats = {
+    invocations: 0,
+    running: 0,
+    environments: 0,
+    peakEnvironments: 0,
+    peakRunning: 0,
+    coldStarts: 0,
+    throttles: 0,
+  };
+
+  /** A warm environment, if one is idle and alive. */
+  take(): Sandbox | undefined {
+    for (;;) {
+      const idle = this.#idle.pop();
+      if (!idle) return undefined;
+      clearTimeout(idle.reclaim);
+      if (!idle.sandbox.dead) return idle.sandbox;
+      this.#forget(idle.sandbox);
+    }
+  }
+
+  begin(): void {
+    this.stats.running += 1;
+    this.stats.peakRunning = Math.max(this.stats.peakRunning, this.stats.running);
+  }
+
+  end(): void {
+    this.stats.running -= 1;
+  }
+
+  add(sandbox: Sandbox): void {
+    this.#all.add(sandbox);
+    this.stats.coldStarts += 1;
+    this.stats.environments = this.#all.size;
+    this.stats.peakEnvironments = Math.max(this.stats.peakEnvironments, this.#all.size);
+  }
+
+  /** Back to idle after an invocation, reclaimed after `idleMs`; a dead environment is dropped. */
+  release(sandbox: Sandbox, idleMs: number): void {
+    if (sandbox.dead || !this.#all.has(sandbox)) {
+      this.#forget(sandbox);
+      return;
+    }
+    const reclaim = setTimeout(() => {
+      const index = this.#idle.findIndex((idle) => idle.sandbox === sandbox);
+      if (index >= 0) this.#idle.splice(index, 1);
+      this.#forget(sandbox);
+      void sandbox.terminate();
+    }, idleMs);
+    reclaim.unref();
+    this.#idle.push({ sandbox, reclaim });
+  }
+
+  #forget(sandbox: Sandbox): void {
+    this.#all.delete(sandbox);
+    this.stats.environments = this.#all.size;
+  }
+
+  /** After a reload: idle environments stop now, running ones when their invocation ends. */
+  async retireAll(): Promise<void> {
+    const all = [...this.#all];
+    for (const idle of this.#idle.splice(0)) clearTimeout(idle.reclaim);
+    for (const sandbox of all) this.#forget(sandbox);
+    await Promise.all(all.map((sandbox) => sandbox.retire()));
+  }
+
+  async terminateAll(): Promise<void> {
+    const all = [...this.#all];
+    for (const idle of this.#idle.splice(0)) clearTimeout(idle.reclaim);
+    for (const sandbox of all) this.#forget(sandbox);
+    await Promise.all(all.map((sandbox) => sandbox.terminate()));
+  }
+
+  snapshot(): ConcurrencyStats {
+    return { ...this.stats };
   }
 }
 
@@ -161,7 +321,7 @@ class Sandbox {
     );
   }
 
-  /** Queues one invocation behind the previous one (one at a time per execution environment). */
+  /** Queues one invocation behind the previous one (the pool hands an environment one at a time). */
   invoke(event: unknown): Promise<InvokeOutcome> {
     const run = this.#queue.then(() => this.#run(event));
     this.#queue = run.catch(() => undefined);

@@ -81,6 +81,7 @@ export function localFunctions(
       ['.mjs', '.js', '.cjs'].map((extension) => join(handlerDir, `${file}${extension}`)).find(existsSync) ??
       join(handlerDir, `${file}.mjs`);
     const memoryMb = Number(properties.MemorySize ?? 128);
+    const reserved = properties.ReservedConcurrentExecutions;
     const functionName = stack.physicalIds[logicalId] ?? logicalId;
     specs.push({
       logicalId,
@@ -89,6 +90,7 @@ export function localFunctions(
       timeoutSeconds: Number(properties.Timeout ?? 3),
       memoryMb,
       tracing: properties.Tracing === 'Active',
+      ...(reserved === undefined ? {} : { reservedConcurrency: Number(resolveIntrinsics(reserved, stack)) }),
       functionArn: `arn:aws:lambda:${aws.region}:${stack.accountId}:function:${functionName}`,
       environment: {
         ...templateVariables(properties, stack),

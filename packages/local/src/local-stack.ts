@@ -4,6 +4,7 @@ import { bundleLambda } from '@repo/bundler/bundle-lambda';
 import type { Template } from '@repo/sam-template/read-template';
 import type { LocalStack } from '@repo/sam-template/resolve-intrinsics';
 import { type MotoServer, startMoto } from '@repo/testing/moto';
+import type { ConcurrencyStats } from './function-host.ts';
 import { type LocalAws, type LocalFunctions, localFunctions } from './functions.ts';
 import { type ProvisionedStack, provisionStack } from './provision.ts';
 import type { LocalResource, Log } from './types.ts';
@@ -19,6 +20,8 @@ export interface StackFile {
   stack: LocalStack;
   resources: Record<string, LocalResource>;
   functions: Record<string, { handlerFile: string; timeoutSeconds: number; memoryMb: number }>;
+  /** Per function, kept current while pnpm dev runs: environments now and at peak, cold starts, throttles. */
+  concurrency?: Record<string, ConcurrencyStats>;
 }
 
 export interface OpenedStack {

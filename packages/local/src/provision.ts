@@ -44,6 +44,8 @@ export type EventSource =
       batchSize: number;
       reportBatchItemFailures: boolean;
       maximumBatchingWindowInSeconds: number;
+      /** `ScalingConfig.MaximumConcurrency`: concurrent batches at most (Lambda: 2–1,000). */
+      maximumConcurrency?: number;
       enabled: boolean;
     }
   /** Events the rule matches arrive in `deliveryQueueUrl`, each message body one EventBridge event. */
@@ -708,6 +710,7 @@ function sqsEvent(
   // Filtering happens in Lambda's poller, which the dev server does not reproduce.
   if (properties.FilterCriteria !== undefined) context.unsupported.push(`${where}.FilterCriteria`);
   const responseTypes = (properties.FunctionResponseTypes ?? []) as string[];
+  const scaling = properties.ScalingConfig as { MaximumConcurrency?: unknown } | undefined;
   context.eventSources.push({
     kind: 'sqs',
     functionId,
@@ -717,6 +720,9 @@ function sqsEvent(
     batchSize: Number(properties.BatchSize ?? 10),
     reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
     maximumBatchingWindowInSeconds: Number(properties.MaximumBatchingWindowInSeconds ?? 0),
+    ...(scaling?.MaximumConcurrency === undefined
+      ? {}
+      : { maximumConcurrency: Number(scaling.MaximumConcurrency) }),
     enabled: properties.Enabled === undefined || isTrue(properties.Enabled),
   });
 }

@@ -24,11 +24,16 @@ export interface SqsPollerOptions {
   maximumBatchingWindowInSeconds?: number;
   /** `FunctionResponseTypes: [ReportBatchItemFailures]` on the event. */
   reportBatchItemFailures?: boolean;
+  /**
+   * Batches in flight at once: `ScalingConfig.MaximumConcurrency`, else the function's own limit. A FIFO
+   * queue gets one, which keeps its message groups in order (Lambda scales FIFO by message group).
+   */
+  concurrency?: number;
   log: Log;
 }
 
 export interface Poller {
-  /** Resolves once the loop has ended and the batch in flight (invocation and deletes) has finished. */
+  /** Resolves once the loops have ended and the batches in flight (invocations and deletes) have finished. */
   stop(): Promise<void>;
 }
 
@@ -51,8 +56,9 @@ const recordAttributeNames = [
 
 /**
  * Lambda's SQS event source mapping, locally: long-polls the queue, invokes the function with Lambda's
- * `SQSEvent`, and deletes what Lambda would delete. One batch is in flight at a time: Lambda scales out
- * to many concurrent batches, but one is enough on a laptop and keeps FIFO message groups in order.
+ * `SQSEvent`, and deletes what Lambda would delete. Up to `concurrency` batches are in flight at once,
+ * each from a poller of its own, as Lambda scales a mapping out; a batch the function's concurrency
+ * limit throttles is deleted from nothing and comes back after the visibility timeout, as in Lambda.
  */
 export function startSqsPoller({
   sqs,
@@ -65,6 +71,7 @@ export function startSqsPoller({
   batchSize = 10,
   maximumBatchingWindowInSeconds = 0,
   reportBatchItemFailures = false,
+  concurrency = 1,
   log,
 }: SqsPollerOptions): Poller {
   const queueName = queueArn.slice(queueArn.lastIndexOf(':') + 1);
@@ -131,9 +138,9 @@ export function startSqsPoller({
     const outcome = await invoke(functionId, event, `sqs:${queueName}`);
     if (!outcome.ok) {
       // Lambda deletes nothing: the batch comes back after the visibility timeout, and SQS's redrive
-      // policy moves messages to the DLQ once they exceed maxReceiveCount.
+      // policy moves messages to the DLQ once they exceed maxReceiveCount. A throttled batch is the same.
       say(
-        `batch of ${messages.length} failed (${outcome.error.errorType}); messages return after the visibility timeout`,
+        `batch of ${messages.length} ${outcome.error.errorType === 'TooManyRequestsException' ? 'throttled' : 'failed'} (${outcome.error.errorType}); messages return after the visibility timeout`,
       );
       return;
     }
@@ -147,7 +154,7 @@ export function startSqsPoller({
     await deleteMessages(messages.filter((message) => !failed.has(message.MessageId ?? '')));
   }
 
-  const loop = (async () => {
+  const poll = async () => {
     let consecutiveErrors = 0;
     while (!stopping.signal.aborted) {
       try {
@@ -163,12 +170,14 @@ export function startSqsPoller({
         await sleep(delayMs, undefined, { signal: stopping.signal }).catch(() => undefined);
       }
     }
-  })();
+  };
+  const pollers = queueArn.endsWith('.fifo') ? 1 : Math.max(1, concurrency);
+  const loops = Array.from({ length: pollers }, poll);
 
   return {
     async stop() {
       stopping.abort();
-      await loop;
+      await Promise.all(loops);
     },
   };
 }

@@ -1,8 +1,11 @@
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@repo/testing/wait';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FunctionHost, type FunctionSpec } from '../src/function-host.ts';
+import { type ConcurrencyLimits, FunctionHost, type FunctionSpec } from '../src/function-host.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/functions/${name}.mjs`, import.meta.url));
 
@@ -24,15 +27,48 @@ let host: FunctionHost;
 let lines: string[];
 let logs: PassThrough;
 
-function createHost(specs: FunctionSpec[]) {
+function createHost(specs: FunctionSpec[], limits?: Partial<ConcurrencyLimits>) {
   lines = [];
   logs = new PassThrough();
-  host = new FunctionHost(specs, { logs, log: (line) => lines.push(line) });
+  host = new FunctionHost(specs, { logs, log: (line) => lines.push(line) }, limits);
   return host;
 }
 
+/**
+ * A gate the `gate` fixture's invocations wait at: each one calls `url` and gets its answer only when
+ * the test opens the gate. `arrived` counts the invocations waiting, so concurrency is seen, not timed.
+ */
+async function startGate() {
+  const waiting: ServerResponse[] = [];
+  let opened = false;
+  const server = createServer((request, response) => {
+    request.resume();
+    if (opened) response.end('open');
+    else waiting.push(response);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  gate = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arrived: () => waiting.length,
+    open() {
+      opened = true;
+      for (const response of waiting.splice(0)) response.end('open');
+    },
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+  return gate;
+}
+let gate: { url: string; arrived(): number; open(): void; close(): Promise<void> } | undefined;
+
 afterEach(async () => {
+  gate?.open();
   await host.close();
+  await gate?.close();
+  gate = undefined;
 });
 
 describe('FunctionHost', () => {
@@ -161,5 +197,121 @@ describe('FunctionHost', () => {
       ok: false,
       error: { errorType: 'ResourceNotFoundException' },
     });
+  });
+});
+
+describe('FunctionHost execution environments', () => {
+  it('runs concurrent invocations each in an environment of its own, then reuses them warm', async () => {
+    // Prepare
+    createHost([spec('Gate', 'gate')], { account: 10 });
+    const { url, arrived, open } = await startGate();
+
+    // Act: ten at once, all held at the gate until all ten are there
+    const held = Array.from({ length: 10 }, () => host.invoke('Gate', { gate: url }, 'test'));
+    await waitFor(() => arrived() === 10, 30_000);
+    open();
+    const outcomes = await Promise.all(held);
+    const warm = await host.invoke('Gate', {}, 'test');
+
+    // Assess: ten cold starts in ten environments; the next invocation takes a warm one
+    const environments = outcomes.map((outcome) => (outcome as { result: { environment: string } }).result);
+    expect(new Set(environments.map((result) => result.environment)).size).toBe(10);
+    expect(outcomes.every((outcome) => outcome.initMs !== undefined)).toBe(true);
+    expect(warm).toMatchObject({ ok: true, result: { invocations: 2 } });
+    expect(warm.initMs).toBeUndefined();
+    expect(host.stats().Gate).toEqual({
+      invocations: 11,
+      running: 0,
+      environments: 10,
+      peakEnvironments: 10,
+      peakRunning: 10,
+      coldStarts: 10,
+      throttles: 0,
+    });
+  });
+
+  it('throttles an invocation over the reserved concurrency with Lambda’s error, and serves again after', async () => {
+    // Prepare: two running, held
+    createHost([
+      spec('Reserved', 'gate', { reservedConcurrency: 2 }),
+      spec('Off', 'gate', { reservedConcurrency: 0 }),
+    ]);
+    const { url, arrived, open } = await startGate();
+    const held = [
+      host.invoke('Reserved', { gate: url }, 'test'),
+      host.invoke('Reserved', { gate: url }, 'test'),
+    ];
+    await waitFor(() => arrived() === 2, 30_000);
+
+    // Act
+    const third = await host.invoke('Reserved', {}, 'test');
+    const off = await host.invoke('Off', {}, 'test');
+    open();
+    await Promise.all(held);
+    const afterwards = await host.invoke('Reserved', {}, 'test');
+
+    // Assess
+    for (const throttled of [third, off]) {
+      expect(throttled).toMatchObject({
+        ok: false,
+        error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
+      });
+    }
+    expect(afterwards).toMatchObject({ ok: true });
+    expect(host.stats().Reserved).toMatchObject({ throttles: 1, peakRunning: 2, environments: 2 });
+    expect(host.stats().Off).toMatchObject({ throttles: 1, coldStarts: 0, environments: 0 });
+    expect(lines.filter((line) => line.includes('TooManyRequestsException'))).toHaveLength(2);
+  });
+
+  it('shares the account limit among the functions without reserved concurrency, less what others reserve', async () => {
+    // Prepare: an account of 3, of which B reserves 1: A and C share 2
+    createHost([spec('A', 'gate'), spec('B', 'gate', { reservedConcurrency: 1 }), spec('C', 'gate')], {
+      account: 3,
+    });
+    const { url, arrived, open } = await startGate();
+    const held = [host.invoke('A', { gate: url }, 'test'), host.invoke('C', { gate: url }, 'test')];
+    await waitFor(() => arrived() === 2, 30_000);
+
+    // Act
+    const a = await host.invoke('A', {}, 'test');
+    const b = await host.invoke('B', {}, 'test');
+    open();
+    await Promise.all(held);
+
+    // Assess: A is throttled, B still has its reserved one
+    expect(a).toMatchObject({ ok: false, error: { errorType: 'TooManyRequestsException' } });
+    expect(b).toMatchObject({ ok: true });
+  });
+
+  it('ends only the environment that crashed: the others finish their invocations and keep serving', async () => {
+    // Prepare: three invocations held in three environments
+    createHost([spec('Gate', 'gate')]);
+    const { url, arrived, open } = await startGate();
+    const held = Array.from({ length: 3 }, () => host.invoke('Gate', { gate: url }, 'test'));
+    await waitFor(() => arrived() === 3, 30_000);
+
+    // Act: a fourth crashes its environment
+    const crashed = await host.invoke('Gate', { crash: true }, 'test');
+    open();
+    const outcomes = await Promise.all(held);
+    const next = await host.invoke('Gate', {}, 'test');
+
+    // Assess
+    expect(crashed).toMatchObject({ ok: false, error: { errorType: 'Runtime.ExitError' } });
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    expect(next).toMatchObject({ ok: true, result: { invocations: 2 } });
+    expect(host.stats().Gate).toMatchObject({ environments: 3, peakEnvironments: 4, coldStarts: 4 });
+  });
+
+  it('reclaims an idle environment after the idle timeout: the next invocation is a cold start', async () => {
+    createHost([spec('Echo', 'echo')], { idleTimeoutMs: 100 });
+    await host.invoke('Echo', {}, 'test');
+
+    await waitFor(() => host.stats().Echo?.environments === 0, 30_000);
+    const after = await host.invoke('Echo', {}, 'test');
+
+    expect(after).toMatchObject({ ok: true, result: { invocations: 1 } });
+    expect(after.initMs).toBeGreaterThan(0);
+    expect(host.stats().Echo).toMatchObject({ coldStarts: 2, environments: 1 });
   });
 });
