@@ -206,7 +206,9 @@ async function main(argv: string[]): Promise<void> {
         eventName: source.eventName,
         deliveryQueueUrl: source.deliveryQueueUrl,
         functionArn,
-        concurrency: Math.max(1, limitOf(source.functionId)),
+        // Lambda's internal queue is read beyond the function's limit: what is over it is throttled
+        // and retried, and shows in the function's throttles, as in AWS.
+        concurrency: limits.account,
         log: warn,
         ...config,
       });

@@ -1,11 +1,9 @@
-import { once } from 'node:events';
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@repo/testing/wait';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ConcurrencyLimits, FunctionHost, type FunctionSpec } from '../src/function-host.ts';
+import { type Gate, startGate as openGate } from './gate.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/functions/${name}.mjs`, import.meta.url));
 
@@ -34,35 +32,11 @@ function createHost(specs: FunctionSpec[], limits?: Partial<ConcurrencyLimits>) 
   return host;
 }
 
-/**
- * A gate the `gate` fixture's invocations wait at: each one calls `url` and gets its answer only when
- * the test opens the gate. `arrived` counts the invocations waiting, so concurrency is seen, not timed.
- */
-async function startGate() {
-  const waiting: ServerResponse[] = [];
-  let opened = false;
-  const server = createServer((request, response) => {
-    request.resume();
-    if (opened) response.end('open');
-    else waiting.push(response);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  gate = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    arrived: () => waiting.length,
-    open() {
-      opened = true;
-      for (const response of waiting.splice(0)) response.end('open');
-    },
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
+let gate: Gate | undefined;
+const startGate = async () => {
+  gate = await openGate();
   return gate;
-}
-let gate: { url: string; arrived(): number; open(): void; close(): Promise<void> } | undefined;
+};
 
 afterEach(async () => {
   gate?.open();
@@ -204,7 +178,7 @@ describe('FunctionHost execution environments', () => {
   it('runs concurrent invocations each in an environment of its own, then reuses them warm', async () => {
     // Prepare
     createHost([spec('Gate', 'gate')], { account: 10 });
-    const { url, arrived, open } = await startGate();
+    const { url, waiting: arrived, open } = await startGate();
 
     // Act: ten at once, all held at the gate until all ten are there
     const held = Array.from({ length: 10 }, () => host.invoke('Gate', { gate: url }, 'test'));
@@ -236,7 +210,7 @@ describe('FunctionHost execution environments', () => {
       spec('Reserved', 'gate', { reservedConcurrency: 2 }),
       spec('Off', 'gate', { reservedConcurrency: 0 }),
     ]);
-    const { url, arrived, open } = await startGate();
+    const { url, waiting: arrived, open } = await startGate();
     const held = [
       host.invoke('Reserved', { gate: url }, 'test'),
       host.invoke('Reserved', { gate: url }, 'test'),
@@ -268,7 +242,7 @@ describe('FunctionHost execution environments', () => {
     createHost([spec('A', 'gate'), spec('B', 'gate', { reservedConcurrency: 1 }), spec('C', 'gate')], {
       account: 3,
     });
-    const { url, arrived, open } = await startGate();
+    const { url, waiting: arrived, open } = await startGate();
     const held = [host.invoke('A', { gate: url }, 'test'), host.invoke('C', { gate: url }, 'test')];
     await waitFor(() => arrived() === 2, 30_000);
 
@@ -286,7 +260,7 @@ describe('FunctionHost execution environments', () => {
   it('ends only the environment that crashed: the others finish their invocations and keep serving', async () => {
     // Prepare: three invocations held in three environments
     createHost([spec('Gate', 'gate')]);
-    const { url, arrived, open } = await startGate();
+    const { url, waiting: arrived, open } = await startGate();
     const held = Array.from({ length: 3 }, () => host.invoke('Gate', { gate: url }, 'test'));
     await waitFor(() => arrived() === 3, 30_000);
 
