@@ -5,6 +5,7 @@ import { GetObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/cl
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3ObjectRef } from '@repo/events/s3';
+import type { UploadRecorded } from '@repo/events/upload-recorded';
 import { type ObjectScan, ObjectTooLargeError, scanObject } from './scan-object.ts';
 
 export interface RecordSettings {
@@ -411,7 +412,12 @@ async function announce({ sns, topicArn }: Dependencies, record: UploadRecord): 
     ...announced
   } = record;
   const dedupKey = deduplicationKey(record);
-  let message = JSON.stringify({ type: 'UploadRecorded', deduplicationKey: dedupKey, upload: announced });
+  // The contract subscribers code against: @repo/events/upload-recorded.
+  let message = JSON.stringify({
+    type: 'UploadRecorded',
+    deduplicationKey: dedupKey,
+    upload: announced,
+  } satisfies UploadRecorded);
   const attributes = {
     deduplicationKey: { DataType: 'String', StringValue: dedupKey },
     contentType: { DataType: 'String', StringValue: record.detectedContentType },
@@ -426,7 +432,7 @@ async function announce({ sns, topicArn }: Dependencies, record: UploadRecord): 
       type: 'UploadRecorded',
       deduplicationKey: dedupKey,
       upload: { ...withoutPreview, previewOmitted: true },
-    });
+    } satisfies UploadRecorded);
   }
   const { MessageId } = await sns.send(
     new PublishCommand({

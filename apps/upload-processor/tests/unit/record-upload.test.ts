@@ -5,6 +5,7 @@ import {
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { InternalErrorException, PublishCommand } from '@aws-sdk/client-sns';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { uploadRecordedSchema } from '@repo/events/upload-recorded';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   AnnouncementInProgressError,
@@ -710,6 +711,33 @@ describe('recordUpload: the SNS notification', () => {
     expect(Buffer.byteLength(message.upload.textPreview)).toBe(64 * 1024);
     expect(message.upload.previewOmitted).toBeUndefined();
   });
+
+  it.each([
+    ['a text with its preview', 'Quarterly numbers.\n', 1024],
+    ['a text whose preview is left out (over 256 KB)', '\u0001'.repeat(70_000), 64 * 1024],
+    ['a binary file', png, 1024],
+  ])(
+    'publishes %s as the subscribers’ contract (@repo/events/upload-recorded) describes it',
+    async (_, bytes, previewBytes) => {
+      givenObject(bytes);
+
+      await invoke(buildHandler({ previewBytes }), objectCreated(key));
+
+      const [input] = publishInputs();
+      const parsed = uploadRecordedSchema.safeParse(JSON.parse(input?.Message ?? '{}'));
+      expect(parsed.error).toBeUndefined();
+      // Strict about what it leaks too: nothing of the item's own bookkeeping goes out.
+      expect(Object.keys(JSON.parse(input?.Message ?? '{}').upload)).not.toContain('recordedBy');
+      expect(Object.keys(JSON.parse(input?.Message ?? '{}').upload)).not.toContain('claimedBy');
+      expect(Object.keys(input?.MessageAttributes ?? {}).sort()).toEqual([
+        'bucket',
+        'contentType',
+        'deduplicationKey',
+        's3ContentType',
+        'size',
+      ]);
+    },
+  );
 
   it('omits the preview from a message that would exceed 256 KB, and keeps it in the item', async () => {
     // The largest preview the config allows (64 KB) of control characters, which JSON writes as
