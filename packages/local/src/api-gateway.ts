@@ -27,6 +27,17 @@ export interface ApiRoute {
   stage?: string;
 }
 
+/**
+ * One `GatewayResponses` entry of an API, intrinsics resolved: what API Gateway answers instead of its
+ * own default for a response type. Header values are mapping expressions: `'static'` in single quotes,
+ * or `method.request.header.<name>` for a request header.
+ */
+export interface GatewayResponse {
+  StatusCode?: string | number;
+  ResponseParameters?: { Headers?: Record<string, string> };
+  ResponseTemplates?: Record<string, string>;
+}
+
 /** A request as the local server received it. */
 export interface HttpRequest {
   method: string;
@@ -103,14 +114,13 @@ export function apiRoutes(template: Template): { routes: ApiRoute[]; unsupported
 }
 
 // Serverless::Api settings the local server does not apply (it serves every route at the root, open,
-// unthrottled, with its own error bodies); reported so nobody relies on them locally by accident.
+// without API Gateway's own throttling); reported so nobody relies on them locally by accident.
 const apiPropertiesWithoutLocalEffect = new Set([
   'Auth',
   'BinaryMediaTypes',
   'CacheClusterEnabled',
   'Cors',
   'Domain',
-  'GatewayResponses',
   'MethodSettings',
   'Models',
   'RequestModels',
@@ -274,6 +284,7 @@ export async function startApiServer({
   port = 3000,
   host = '127.0.0.1',
   stage = 'local',
+  gatewayResponses = {},
   log,
 }: {
   routes: ApiRoute[];
@@ -281,11 +292,13 @@ export async function startApiServer({
   port?: number;
   host?: string;
   stage?: string;
+  /** Each API's `GatewayResponses` (by the API's logical id), applied to the answers API Gateway makes itself. */
+  gatewayResponses?: Record<string, Record<string, GatewayResponse>>;
   log: Log;
 }): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
     const requestId = randomUUID();
-    serveRequest(request, requestId, routes, invoke, stage, log)
+    serveRequest(request, requestId, routes, invoke, stage, gatewayResponses, log)
       .then((answer) => send(response, requestId, answer))
       .catch((error: unknown) => {
         // A client that hung up mid-request gets no answer, and it was not a 502.
@@ -311,7 +324,6 @@ export async function startApiServer({
 }
 
 const internalServerError = jsonAnswer(502, '{"message": "Internal server error"}');
-const throttledAnswer = jsonAnswer(500, '{"message": "Internal server error"}');
 
 async function serveRequest(
   request: IncomingMessage,
@@ -319,6 +331,7 @@ async function serveRequest(
   routes: ApiRoute[],
   invoke: Invoke,
   stage: string,
+  gatewayResponses: Record<string, Record<string, GatewayResponse>>,
   log: Log,
 ): Promise<HttpResponse> {
   const method = request.method ?? 'GET';
@@ -335,12 +348,18 @@ async function serveRequest(
   }
   const path = url.split('?')[0] ?? '/';
   const match = matchRoute(routes, method, path);
+  const headers = pairUp(request.rawHeaders);
   if (!match || !('route' in match)) {
-    return jsonAnswer(
-      403,
-      '{"message":"Missing Authentication Token"}',
-      'MissingAuthenticationTokenException',
-    );
+    // No route, so no API to take its gateway responses from — unless one API is all there is.
+    const apis = Object.keys(gatewayResponses);
+    return gatewayAnswer(apis.length === 1 ? gatewayResponses[apis[0] ?? ''] : undefined, {
+      type: 'MISSING_AUTHENTICATION_TOKEN',
+      statusCode: 403,
+      message: 'Missing Authentication Token',
+      errorType: 'MissingAuthenticationTokenException',
+      requestId,
+      headers,
+    });
   }
   const { route, pathParameters } = match;
   const sourceIp = (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
@@ -348,7 +367,7 @@ async function serveRequest(
     {
       method,
       url,
-      headers: pairUp(request.rawHeaders),
+      headers,
       body,
       sourceIp,
       protocol: `HTTP/${request.httpVersion}`,
@@ -359,16 +378,31 @@ async function serveRequest(
     route.stage ?? stage,
   );
   // Lambda refuses a larger event; base64 makes a binary body a third bigger on the way.
+  const responses = gatewayResponses[route.restApiId];
   if (Buffer.byteLength(JSON.stringify(event)) > maxInvokePayloadBytes) {
-    return jsonAnswer(413, '{"message": "Request Too Long"}', 'BadRequestException');
+    return gatewayAnswer(responses, {
+      type: 'REQUEST_TOO_LARGE',
+      statusCode: 413,
+      message: 'Request Too Long',
+      errorType: 'BadRequestException',
+      requestId,
+      headers,
+    });
   }
   const trigger = `${method} ${path}`;
   const outcome = await invoke(route.functionId, event, trigger);
   if (!outcome.ok && outcome.error.errorType === 'TooManyRequestsException') {
     // Lambda refused the invocation (over the function's concurrency): API Gateway answers 500 for a
     // rejected invocation request, 502 only for a function that ran and failed.
-    log(`${trigger} → 500: ${route.functionId} throttled (TooManyRequestsException)`);
-    return throttledAnswer;
+    const answer = gatewayAnswer(responses, {
+      type: 'INTEGRATION_FAILURE',
+      statusCode: 500,
+      message: 'Internal server error',
+      requestId,
+      headers,
+    });
+    log(`${trigger} → ${answer.statusCode}: ${route.functionId} throttled (TooManyRequestsException)`);
+    return answer;
   }
   if (!outcome.ok) {
     log(
@@ -403,6 +437,58 @@ function send(
   for (const { name, values } of grouped.values()) response.setHeader(name, values);
   response.setHeader('x-amzn-RequestId', requestId);
   response.end(body);
+}
+
+/**
+ * One of API Gateway's own answers of response `type`, as the API's `GatewayResponses` shape it: the
+ * type's own entry, else `DEFAULT_4XX`/`DEFAULT_5XX` (whose status code, when set, replaces that of
+ * every type of its family), else API Gateway's default `{"message": …}`. Templates see
+ * `$context.error.responseType`, `$context.error.message`, `$context.error.messageString` (quoted) and
+ * `$context.requestId`.
+ *
+ * A throttled Lambda is the `INTEGRATION_FAILURE` type: AWS documents a rejected invocation request as
+ * a 500 `{"message": "Internal server error"}` (not the type's nominal 504), and that is what this
+ * answers unless the template says otherwise.
+ */
+function gatewayAnswer(
+  responses: Record<string, GatewayResponse> | undefined,
+  options: {
+    type: string;
+    statusCode: number;
+    message: string;
+    errorType?: string;
+    requestId: string;
+    headers: [string, string][];
+  },
+): HttpResponse {
+  const { type, message, requestId } = options;
+  const family = options.statusCode >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
+  const own = responses?.[type];
+  const chosen = own ?? responses?.[family];
+  const statusCode = Number(own?.StatusCode ?? responses?.[family]?.StatusCode ?? options.statusCode);
+  const template = chosen?.ResponseTemplates?.['application/json'];
+  const body = template
+    ? template
+        .replaceAll('$context.error.responseType', type)
+        .replaceAll('$context.error.messageString', JSON.stringify(message))
+        .replaceAll('$context.error.message', message)
+        .replaceAll('$context.requestId', requestId)
+    : JSON.stringify({ message });
+  const answer = jsonAnswer(statusCode, body, options.errorType);
+  for (const [name, expression] of Object.entries(chosen?.ResponseParameters?.Headers ?? {})) {
+    const value = mappedValue(expression, options.headers);
+    if (value !== undefined) answer.headers.push([name, value]);
+  }
+  return answer;
+}
+
+/** A gateway response's header mapping: `'static'`, or `method.request.header.<name>` from the request. */
+function mappedValue(expression: string, headers: [string, string][]): string | undefined {
+  const quoted = /^'(.*)'$/s.exec(expression);
+  if (quoted) return quoted[1];
+  const fromHeader = /^method\.request\.header\.(.+)$/.exec(expression);
+  if (fromHeader) return lastValue(headers, fromHeader[1]?.toLowerCase() ?? '');
+  return undefined;
 }
 
 /** One of API Gateway's own answers, with the error type it names in a header where it does. */

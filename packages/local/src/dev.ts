@@ -12,7 +12,7 @@ import {
 } from '@repo/sam-template/read-template';
 import { resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
 import writeFileAtomic from 'write-file-atomic';
-import { apiRoutes, startApiServer } from './api-gateway.ts';
+import { apiRoutes, type GatewayResponse, startApiServer } from './api-gateway.ts';
 import { type Destination, startAsyncInvoker } from './async-invoker.ts';
 import { type ConcurrencyStats, defaultLimits, FunctionHost } from './function-host.ts';
 import {
@@ -160,6 +160,7 @@ async function main(argv: string[]): Promise<void> {
     invoke: host.invoke,
     port: Number(values.port),
     host: values.host,
+    gatewayResponses: gatewayResponses(template, opened),
     log: warn,
   });
   stops.feeders.push(() => server.close());
@@ -271,6 +272,29 @@ function concurrencyReport(stats: Record<string, ConcurrencyStats>): string {
   );
   const header = `${'function'.padEnd(28)}${'invocations'.padStart(11)}${'cold starts'.padStart(11)}${'peak environments'.padStart(18)}${'peak running'.padStart(13)}${'throttles'.padStart(10)}`;
   return ['execution environments', header, ...rows].join('\n');
+}
+
+/** Each API's `GatewayResponses` (its own over `Globals.Api`'s), resolved to local values. */
+function gatewayResponses(
+  template: Template,
+  opened: OpenedStack,
+): Record<string, Record<string, GatewayResponse>> {
+  const global = (template.Globals?.Api as { GatewayResponses?: unknown } | undefined)?.GatewayResponses;
+  const apis = Object.entries(template.Resources).filter(
+    ([, resource]) => resource.Type === 'AWS::Serverless::Api',
+  );
+  return Object.fromEntries(
+    apis.map(([logicalId, resource]) => [
+      logicalId,
+      resolveIntrinsics(
+        {
+          ...(global as object | undefined),
+          ...(resource.Properties?.GatewayResponses as object | undefined),
+        },
+        opened.stack,
+      ) as Record<string, GatewayResponse>,
+    ]),
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   type ApiRoute,
   apiRoutes,
   fromProxyResult,
+  type GatewayResponse,
   type HttpRequest,
   MalformedProxyResponseError,
   matchRoute,
@@ -74,7 +75,6 @@ describe('apiRoutes', () => {
     expect(unsupported).toEqual([
       'Resources.UsersApi.Cors (not applied by the local API)',
       'Resources.UsersApi.MethodSettings (not applied by the local API)',
-      'Resources.UsersApi.GatewayResponses (not applied by the local API)',
     ]);
   });
 
@@ -699,7 +699,8 @@ describe('startApiServer', () => {
 
     // Assess
     expect(response.status).toBe(413);
-    expect(await response.text()).toBe('{"message": "Request Too Long"}');
+    // API Gateway's default gateway response template: {"message":$context.error.messageString}
+    expect(await response.text()).toBe('{"message":"Request Too Long"}');
     expect(events).toEqual([]);
     await expectStillServing();
   });
@@ -727,5 +728,81 @@ describe('startApiServer', () => {
 
     // Assess
     await expect(pending).rejects.toThrow();
+  });
+});
+
+describe('startApiServer: API Gateway’s own answers', () => {
+  const throttled: InvokeOutcome = {
+    ok: false,
+    error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
+    requestId: 'r',
+    durationMs: 0,
+  };
+  const servers: { url: string; close(): Promise<void> }[] = [];
+  afterAll(() => Promise.all(servers.map((server) => server.close())));
+
+  /** A server whose one function is always throttled, for an API with `responses` as its GatewayResponses. */
+  async function serve(responses?: Record<string, GatewayResponse>) {
+    const server = await startApiServer({
+      routes: [route('GET', '/users')],
+      invoke: async () => throttled,
+      port: 0,
+      gatewayResponses: responses ? { Api: responses } : {},
+      log: () => undefined,
+    });
+    servers.push(server);
+    return server.url;
+  }
+
+  const cors = { Headers: { 'Access-Control-Allow-Origin': "'https://app.example'" } };
+  const template = {
+    'application/json': '{"error":"$context.error.responseType","message":$context.error.messageString}',
+  };
+
+  it('answers a throttled function 500 {"message": "Internal server error"}, as API Gateway does', async () => {
+    const response = await fetch(`${await serve()}/users`);
+
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ message: 'Internal server error' });
+  });
+
+  it('shapes the answer with DEFAULT_5XX when the API customises it (the repo template’s CORS and body)', async () => {
+    const url = await serve({ DEFAULT_5XX: { ResponseParameters: cors, ResponseTemplates: template } });
+
+    const response = await fetch(`${url}/users`);
+
+    expect(response.status).toBe(500);
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(await response.json()).toEqual({ error: 'INTEGRATION_FAILURE', message: 'Internal server error' });
+  });
+
+  it('takes INTEGRATION_FAILURE over DEFAULT_5XX, with its status code and a header mapped from the request', async () => {
+    const url = await serve({
+      DEFAULT_5XX: { ResponseParameters: cors },
+      INTEGRATION_FAILURE: {
+        StatusCode: '429',
+        ResponseParameters: { Headers: { 'Access-Control-Allow-Origin': 'method.request.header.Origin' } },
+      },
+    });
+
+    const response = await fetch(`${url}/users`, { headers: { Origin: 'https://other.example' } });
+
+    expect(response.status).toBe(429);
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://other.example');
+    expect(await response.json()).toEqual({ message: 'Internal server error' });
+  });
+
+  it('shapes an unknown route’s 403 with DEFAULT_4XX', async () => {
+    const url = await serve({ DEFAULT_4XX: { ResponseParameters: cors, ResponseTemplates: template } });
+
+    const response = await fetch(`${url}/nowhere`);
+
+    expect(response.status).toBe(403);
+    expect(response.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(await response.json()).toEqual({
+      error: 'MISSING_AUTHENTICATION_TOKEN',
+      message: 'Missing Authentication Token',
+    });
   });
 });
