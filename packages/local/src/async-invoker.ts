@@ -42,6 +42,8 @@ export interface AsyncInvokerOptions {
   concurrency?: number;
   /** Longest wait between retries of a throttled event (Lambda: 5 minutes, growing from 1 second). */
   maxThrottleBackoffMs?: number;
+  /** Turns each event as the local AWS delivered it into what AWS would send (see S3EventStamps). */
+  asAwsSends?: (event: unknown, sentAt: number) => unknown;
   log: Log;
 }
 
@@ -82,6 +84,7 @@ export function startAsyncInvoker({
   functionArn = `arn:aws:lambda:us-east-1:000000000000:function:${functionId}:$LATEST`,
   concurrency = 4,
   maxThrottleBackoffMs = 300_000,
+  asAwsSends = (event) => event,
   log,
 }: AsyncInvokerOptions): AsyncInvoker {
   for (const destination of [onSuccess, onFailure]) {
@@ -187,6 +190,8 @@ export function startAsyncInvoker({
     // S3 sends this when a bucket's notifications are configured; Lambda targets never see it.
     if ((event as { Event?: unknown } | null)?.Event === 's3:TestEvent') return remove(message);
     const receivedAt = Number(message.Attributes?.SentTimestamp ?? Date.now());
+    // Every attempt of this event, and its destination record, carry the same stamped event.
+    event = asAwsSends(event, receivedAt);
     const outcomes: InvokeOutcome[] = [];
     let condition: Condition;
     let throttles = 0;

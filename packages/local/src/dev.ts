@@ -23,6 +23,7 @@ import {
   type StackFile,
   stackBuildDir,
 } from './local-stack.ts';
+import { S3EventStamps } from './s3-events.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 import type { LocalResource, Log } from './types.ts';
 
@@ -182,6 +183,8 @@ async function main(argv: string[]): Promise<void> {
       properties.EventInvokeConfig,
     ]),
   );
+  // One for every source: an S3 event delivered to two functions is stamped alike for both.
+  const s3Events = new S3EventStamps();
   for (const source of provisioned.eventSources) {
     if (source.kind === 'sqs') {
       const poller = startSqsPoller({
@@ -210,6 +213,7 @@ async function main(argv: string[]): Promise<void> {
         // Lambda's internal queue is read beyond the function's limit: what is over it is throttled
         // and retried, and shows in the function's throttles, as in AWS.
         concurrency: limits.account,
+        asAwsSends: (event, sentAt) => s3Events.stamp(event, sentAt),
         log: warn,
         ...config,
       });

@@ -113,11 +113,33 @@ describe('pnpm dev S3 → EventBridge → function', () => {
 
     const item = await recorded('upload#uploads/report.txt');
 
-    expect(JSON.parse(item.detail?.S ?? '{}')).toEqual({ bucket: ref('Uploads'), source: 'aws.s3' });
+    expect(JSON.parse(item.detail?.S ?? '{}')).toMatchObject({ bucket: ref('Uploads'), source: 'aws.s3' });
     const ignored = await db.send(
       new GetItemCommand({ TableName: ref('Records'), Key: { pk: { S: 'upload#processed/ignored.txt' } } }),
     );
     expect(ignored.Item).toBeUndefined();
+  });
+
+  it('delivers each upload with an event id of its own and a sequencer newer than the write it replaced', async () => {
+    // Prepare: moto stamps every S3 event with one id and one sequencer; AWS does not
+    const key = 'uploads/overwritten.txt';
+    await s3.send(new PutObjectCommand({ Bucket: ref('Uploads'), Key: key, Body: 'first' }));
+    const first = JSON.parse((await recorded(`upload#${key}`)).detail?.S ?? '{}');
+
+    // Act
+    await s3.send(new PutObjectCommand({ Bucket: ref('Uploads'), Key: key, Body: 'second' }));
+    const second = await eventually(async () => {
+      const { Item } = await db.send(
+        new GetItemCommand({ TableName: ref('Records'), Key: { pk: { S: `upload#${key}` } } }),
+      );
+      const detail = JSON.parse(Item?.detail?.S ?? '{}');
+      return detail.id !== first.id ? detail : undefined;
+    });
+
+    // Assess: S3's rule for sequencers — right-pad the shorter with zeros, then compare
+    expect(first.id).not.toBe('17793124-05d4-b198-2fde-7ededc63b103');
+    expect(second.id).not.toBe(first.id);
+    expect(second.sequencer.padEnd(32, '0') > first.sequencer.padEnd(32, '0')).toBe(true);
   });
 
   it('retries a failing async invocation as configured, then sends it to the on-failure destination', async () => {
