@@ -56,6 +56,10 @@ export function localFunctions(
     if (properties.PackageType === 'Image') unsupported.push(`${where}.PackageType (Image)`);
     if (properties.InlineCode !== undefined) unsupported.push(`${where}.InlineCode`);
     if (properties.Layers !== undefined) unsupported.push(`${where}.Layers`);
+    const ignored = Object.keys(properties)
+      .filter((name) => !appliedFunctionProperties.has(name))
+      .sort();
+    if (ignored.length > 0) unsupported.push(`${where}: ${ignored.join(', ')} (no local effect)`);
     if (typeof properties.CodeUri !== 'string' || typeof properties.Handler !== 'string') {
       unsupported.push(`${where}: CodeUri and Handler must be plain strings locally`);
       continue;
@@ -106,6 +110,31 @@ export function localFunctions(
   }
   return { specs, builds: [...builds.values()], unsupported };
 }
+
+/**
+ * What the local stack does something with, or what has no behaviour to reproduce (a description, tags,
+ * a name); every other property of a function is named at start-up. `Events` are read by the event
+ * sources and the API; `Runtime`, `PackageType`, `InlineCode` and `Layers` have messages of their own.
+ */
+const appliedFunctionProperties = new Set([
+  'CodeUri',
+  'Handler',
+  'Runtime',
+  'PackageType',
+  'InlineCode',
+  'Layers',
+  'MemorySize',
+  'Timeout',
+  'Environment',
+  'Events',
+  'EventInvokeConfig',
+  'Tracing',
+  'ReservedConcurrentExecutions',
+  'FunctionName',
+  'Description',
+  'Tags',
+  'PropagateTags',
+]);
 
 function templateVariables(properties: Record<string, unknown>, stack: LocalStack): Record<string, string> {
   const variables =

@@ -90,6 +90,12 @@ describe('pnpm dev with the repo template', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('names at start-up what the template sets that it cannot reproduce (IAM, architecture, log settings)', async () => {
+    await dev.waitForOutput(
+      /not supported locally, ignored: Resources\.UsersApiFunction: Architectures, LoggingConfig, Policies \(no local effect\)/,
+    );
+  });
+
   it('logs one line per invocation', async () => {
     await dev.waitForOutput(/UsersApiFunction ← POST \/users {2}201 {2}[\d.]+ ms \(cold start [\d.]+ ms\)/);
   });
