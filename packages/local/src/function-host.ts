@@ -1,7 +1,12 @@
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { EmfLineSplitter } from './emf.ts';
 import { LocalTraces } from './traces.ts';
 import type { InvokeError, InvokeOutcome, Log } from './types.ts';
@@ -67,9 +72,10 @@ interface Pending {
 }
 
 /**
- * Lambda's execution environments, in-process: per function, an invocation takes an idle (warm)
- * environment or starts a new one (a cold start), each a worker thread with the function's own
- * process.env, module state and heap limit, running one invocation at a time. An invocation over the
+ * Lambda's execution environments, locally: per function, an invocation takes an idle (warm)
+ * environment or starts a new one (a cold start), each a process of its own (function-worker.mjs) with
+ * exactly the function's environment, its own module state, its own temporary folder (TMPDIR, what
+ * `os.tmpdir()` returns) and its memory size as its heap limit, running one invocation at a time. An invocation over the
  * function's limit — its reserved concurrency, else what the account has left — is throttled
  * (`TooManyRequestsException`), as Lambda does; the caller decides what that means (API Gateway answers
  * 500, asynchronous events wait and retry, an SQS batch comes back). A timeout or a crash ends that
@@ -254,6 +260,7 @@ class Pool {
   }
 }
 
+/** One execution environment: its process, the invocation in flight, its timeout and its summaries. */
 class Sandbox {
   dead = false;
   #queue: Promise<unknown> = Promise.resolve();
@@ -263,7 +270,9 @@ class Sandbox {
   /** Metric and trace summaries printed during an invocation, held until its invocation line is out. */
   #held: { line: string; to: Log }[] = [];
   #holding = false;
-  readonly #worker: Worker;
+  readonly #process: ChildProcess;
+  /** This environment's own temporary folder (its TMPDIR), removed with it. */
+  readonly #tmp: string;
 
   constructor(
     private readonly spec: FunctionSpec,
@@ -272,29 +281,42 @@ class Sandbox {
     private readonly summaries: { metrics?: Log; traces?: Log },
   ) {
     const { metrics } = summaries;
-    this.#worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
-      env: { ...spec.environment, AWS_XRAY_DAEMON_ADDRESS: traces.address },
-      workerData: {
-        handlerFile: spec.handlerFile,
-        exportName: spec.exportName,
-        functionName: spec.logicalId,
-        functionArn: spec.functionArn,
-        memoryMb: spec.memoryMb,
+    this.#tmp = mkdtempSync(join(tmpdir(), `${spec.logicalId}-`));
+    this.#process = fork(
+      fileURLToPath(new URL('./function-worker.mjs', import.meta.url)),
+      [
+        JSON.stringify({
+          handlerFile: spec.handlerFile,
+          exportName: spec.exportName,
+          functionName: spec.logicalId,
+          functionArn: spec.functionArn,
+          memoryMb: spec.memoryMb,
+        }),
+      ],
+      {
+        // Lambda's environment has a PATH of its own; the host's is the nearest local equivalent.
+        env: {
+          ...spec.environment,
+          PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          TMPDIR: this.#tmp,
+          AWS_XRAY_DAEMON_ADDRESS: traces.address,
+        },
+        // Not the host's flags (tsx's loader): the function's heap limit is its memory size.
+        execArgv: [`--max-old-space-size=${spec.memoryMb}`],
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       },
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: spec.memoryMb },
-    });
+    );
+    const stdout = this.#process.stdout as NodeJS.ReadableStream;
     if (metrics) {
       const summarise = this.#summarise(metrics);
-      this.#worker.stdout.pipe(new EmfLineSplitter(spec.logicalId, summarise)).pipe(logs, { end: false });
-    } else this.#worker.stdout.pipe(logs, { end: false });
-    this.#worker.stderr.pipe(logs, { end: false });
+      stdout.pipe(new EmfLineSplitter(spec.logicalId, summarise)).pipe(logs, { end: false });
+    } else stdout.pipe(logs, { end: false });
+    (this.#process.stderr as NodeJS.ReadableStream).pipe(logs, { end: false });
     let resolveReady: (value: { initMs: number } | { error: InvokeError }) => void = () => undefined;
     this.#ready = new Promise((resolve) => {
       resolveReady = resolve;
     });
-    this.#worker.on('message', (message: WorkerMessage) => {
+    this.#process.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') resolveReady({ initMs: message.initMs });
       else if (message.type === 'init-error') {
         this.dead = true;
@@ -307,18 +329,19 @@ class Sandbox {
       resolveReady({ error });
       this.#crash(error);
     };
-    this.#worker.on('error', (error) =>
-      crash({
-        errorType: error.name === 'Error' ? 'Runtime.ExitError' : error.name,
-        errorMessage: error.message,
-      }),
+    this.#process.on('error', (error) =>
+      crash({ errorType: 'Runtime.ExitError', errorMessage: `Runtime failed: ${error.message}` }),
     );
-    this.#worker.on('exit', (code) =>
+    this.#process.on('exit', (code, signal) => {
+      rmSync(this.#tmp, { recursive: true, force: true });
       crash({
         errorType: 'Runtime.ExitError',
-        errorMessage: `Runtime exited with error: exit status ${code}`,
-      }),
-    );
+        errorMessage:
+          code === null
+            ? `Runtime exited with error: signal: ${signal}`
+            : `Runtime exited with error: exit status ${code}`,
+      });
+    });
   }
 
   /** Queues one invocation behind the previous one (the pool hands an environment one at a time). */
@@ -374,7 +397,7 @@ class Sandbox {
       };
       const timer = setTimeout(expire, timeoutMs);
       this.#pending = { requestId, resolve, started, initMs, timer };
-      this.#worker.postMessage({
+      this.#process.send({
         requestId,
         event,
         deadline: Date.now() + timeoutMs,
@@ -440,7 +463,10 @@ class Sandbox {
 
   async terminate(): Promise<void> {
     this.dead = true;
-    await this.#worker.terminate();
+    if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
+    const exited = once(this.#process, 'exit');
+    this.#process.kill('SIGKILL');
+    await exited;
   }
 }
 

@@ -1,12 +1,18 @@
 // @ts-check
-// One Lambda execution environment: a worker thread whose process.env is exactly the function's.
-// It imports the handler module once (the cold start) and then runs one invocation at a time.
+// One Lambda execution environment: a process of its own whose environment is exactly the function's
+// (and whose TMPDIR is its own), started by the function host with the function's settings as its one
+// argument. It imports the handler module once (the cold start) and then runs one invocation at a time,
+// talking to the host over the IPC channel.
 
 import { pathToFileURL } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
 
-const { handlerFile, exportName, functionName, functionArn, memoryMb } = workerData;
-const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
+const { handlerFile, exportName, functionName, functionArn, memoryMb } = JSON.parse(process.argv[2] ?? '{}');
+const port = {
+  /** @param {unknown} message */
+  postMessage: (message) => process.send?.(message),
+  /** @param {'message'} event @param {(message: any) => void} listener */
+  on: (event, listener) => process.on(event, listener),
+};
 
 /** @param {unknown} error */
 const describeError = (error) => {

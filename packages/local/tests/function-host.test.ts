@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@repo/testing/wait';
@@ -287,5 +288,45 @@ describe('FunctionHost execution environments', () => {
     expect(after).toMatchObject({ ok: true, result: { invocations: 1 } });
     expect(after.initMs).toBeGreaterThan(0);
     expect(host.stats().Echo).toMatchObject({ coldStarts: 2, environments: 1 });
+  });
+
+  it('gives each environment a temporary folder of its own, kept while it is warm, removed with it', async () => {
+    // Prepare: two invocations at once, so in two environments
+    createHost([spec('Tmp', 'tmp')]);
+    const { url, waiting, open } = await startGate();
+    const held = [
+      host.invoke('Tmp', { name: 'a', gate: url }, 'test'),
+      host.invoke('Tmp', { name: 'b', gate: url }, 'test'),
+    ];
+    await waitFor(() => waiting() === 2, 30_000);
+    open();
+
+    // Act
+    const [a, b] = (await Promise.all(held)) as { result: { tmp: string; files: string[] } }[];
+    const again = (await host.invoke('Tmp', { name: 'c' }, 'test')) as {
+      result: { tmp: string; files: string[] };
+    };
+    await host.close();
+
+    // Assess: each saw its own file only; the warm one kept what it had; all gone after
+    expect(a?.result.files).toEqual(['a']);
+    expect(b?.result.files).toEqual(['b']);
+    expect(a?.result.tmp).not.toBe(b?.result.tmp);
+    expect([
+      ['a', 'c'],
+      ['b', 'c'],
+    ]).toContainEqual(again.result.files);
+    for (const outcome of [a, b]) expect(existsSync(outcome?.result.tmp ?? '')).toBe(false);
+  });
+
+  it('ends an environment that outgrows its memory size, and serves the next invocation from a fresh one', async () => {
+    createHost([spec('Hog', 'hog', { memoryMb: 128 })]);
+
+    const hogged = await host.invoke('Hog', { hog: true }, 'test');
+    const next = await host.invoke('Hog', {}, 'test');
+
+    expect(hogged).toMatchObject({ ok: false, error: { errorType: 'Runtime.ExitError' } });
+    expect(next).toMatchObject({ ok: true });
+    expect(next.initMs).toBeGreaterThan(0);
   });
 });
