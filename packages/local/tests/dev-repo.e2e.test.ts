@@ -265,6 +265,9 @@ describe('pnpm dev with the repo template', () => {
 
     expect(code).toBe(0);
     expect(dev.output()).toMatch(/^SIGTERM: stopping$/m);
+    // What each function's environments did: invocations, cold starts, peak environments, peak running, throttles.
+    expect(dev.output()).toMatch(/^execution environments$/m);
+    expect(dev.output()).toMatch(/^UsersApiFunction +[1-9]\d* +[1-9]\d* +[1-9]\d* +[1-9]\d* +0$/m);
     // Its SQS pollers and async invokers stop before moto does, so none of them meets a dead endpoint:
     // nothing at all on stderr (`ECONNREFUSED … retrying`, `while stopping: …`). Function output still
     // under way on stdout (the last invocation's logs and metrics) is no error and may come first.

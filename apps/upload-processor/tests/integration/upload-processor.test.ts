@@ -155,6 +155,14 @@ async function itemsOf(objectId: string) {
   };
 }
 
+/** One version item of the object, marked announced, and one announcement of it from the topic. */
+async function expectRecordedAndAnnouncedOnce(objectId: string) {
+  const { versions, latest } = await itemsOf(objectId);
+  expect(versions).toEqual([expect.objectContaining({ notifiedAt: expect.any(String) })]);
+  expect(await announcementsOf(objectId)).toHaveLength(1);
+  return { versions, latest };
+}
+
 let sequence = 0x407460;
 /** A fresh S3 sequencer, greater than every one before it (same length, as S3's are). */
 const nextSequencer = () => `0062E99A88DC${(sequence++).toString(16).toUpperCase()}`;
@@ -280,10 +288,8 @@ describe('upload-processor against moto (S3, DynamoDB, SNS → SQS)', () => {
       const objectId = `s3://${bucket}/${key}`;
       expect(lost).toHaveLength(1);
       expect(outcomes).toEqual([expect.objectContaining({ status: 'recorded' })]);
-      const { versions, latest } = await itemsOf(objectId);
-      expect(versions).toEqual([expect.objectContaining({ notifiedAt: expect.any(String) })]);
+      const { versions, latest } = await expectRecordedAndAnnouncedOnce(objectId);
       expect(latest).toMatchObject({ latestVersion: versions[0]?.version });
-      expect(await announcementsOf(objectId)).toHaveLength(1);
     },
   );
 
@@ -329,9 +335,7 @@ describe('upload-processor against moto (S3, DynamoDB, SNS → SQS)', () => {
     const objectId = `s3://${bucket}/${key}`;
     expect(lost).toHaveLength(1);
     expect(outcomes).toEqual([expect.objectContaining({ status: 'announced' })]);
-    const { versions } = await itemsOf(objectId);
-    expect(versions).toEqual([expect.objectContaining({ notifiedAt: expect.any(String) })]);
-    expect(await announcementsOf(objectId)).toHaveLength(1);
+    await expectRecordedAndAnnouncedOnce(objectId);
   });
 
   it('waits out the claim of a delivery that died holding it, then announces the record once', async () => {
@@ -379,9 +383,7 @@ describe('upload-processor against moto (S3, DynamoDB, SNS → SQS)', () => {
     const statuses = outcomes.flat().map((outcome) => outcome.status);
     expect(statuses.filter((status) => status === 'recorded')).toHaveLength(1);
     expect(statuses.filter((status) => status === 'duplicate')).toHaveLength(9);
-    const { versions } = await itemsOf(objectId);
-    expect(versions).toEqual([expect.objectContaining({ notifiedAt: expect.any(String) })]);
-    expect(await announcementsOf(objectId)).toHaveLength(1);
+    await expectRecordedAndAnnouncedOnce(objectId);
   });
 
   it('changes nothing when the same event is delivered again', async () => {

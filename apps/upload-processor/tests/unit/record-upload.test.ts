@@ -69,6 +69,17 @@ async function firstWrite(event: unknown): Promise<UploadRecord> {
   return item;
 }
 
+/** The version item of `key` as a delivery finds it: recorded, not yet announced, held by `claim` if given. */
+const unannounced = (claim: Partial<UploadRecord> = {}): UploadRecord =>
+  ({
+    objectId,
+    version: '5eb63bbbe01eeed093cb22bb8f5acdc3',
+    bucket,
+    key,
+    size: 11,
+    ...claim,
+  }) as UploadRecord;
+
 describe('recordUpload: the item', () => {
   it('keys a versioned object by s3://bucket/key and its version id, and reads exactly that version', async () => {
     givenObject(text, { contentType: 'text/plain' });
@@ -451,8 +462,7 @@ describe('recordUpload: exactly once', () => {
 
   it('claims an unannounced item with a condition: unclaimed, its own claim (a lost answer retried), or lapsed', async () => {
     givenObject(text);
-    const unannounced = { objectId, version: '5eb63bbbe01eeed093cb22bb8f5acdc3', bucket, key, size: 11 };
-    db.on(GetCommand).resolves({ Item: unannounced });
+    db.on(GetCommand).resolves({ Item: unannounced() });
 
     const [outcome] = await invoke(handler, objectCreated(key));
 
@@ -460,7 +470,7 @@ describe('recordUpload: exactly once', () => {
     expect(claims()).toEqual([
       {
         TableName: tableName,
-        Key: { objectId, version: unannounced.version },
+        Key: { objectId, version: unannounced().version },
         UpdateExpression: 'SET claimedBy = :token, claimExpiresAt = :expires',
         ConditionExpression:
           'attribute_exists(objectId) AND attribute_not_exists(notifiedAt) AND ' +
@@ -478,15 +488,10 @@ describe('recordUpload: exactly once', () => {
 
   it('takes the claim over from a delivery whose claim has lapsed (it died before announcing)', async () => {
     givenObject(text);
-    const abandoned = {
-      objectId,
-      version: '5eb63bbbe01eeed093cb22bb8f5acdc3',
-      bucket,
-      key,
-      size: 11,
+    const abandoned = unannounced({
       claimedBy: 'a-dead-delivery',
       claimExpiresAt: Date.parse(processedAt) - 1,
-    };
+    });
     db.on(GetCommand).resolves({ Item: abandoned });
 
     const [outcome] = await invoke(handler, objectCreated(key));
@@ -500,15 +505,10 @@ describe('recordUpload: exactly once', () => {
   it('waits out a live claim whose holder never announces, then takes it over and announces', async () => {
     // Prepare: the holder's claim lapses 300 ms from now and the item is never marked
     givenObject(text);
-    const held = {
-      objectId,
-      version: '5eb63bbbe01eeed093cb22bb8f5acdc3',
-      bucket,
-      key,
-      size: 11,
+    const held = unannounced({
       claimedBy: 'a-stuck-delivery',
       claimExpiresAt: Date.parse(processedAt) + 300,
-    };
+    });
     db.on(GetCommand).resolves({ Item: held });
 
     // Act
@@ -523,10 +523,9 @@ describe('recordUpload: exactly once', () => {
 
   it('when another delivery claims between its look and its claim, waits for that one instead', async () => {
     givenObject(text);
-    const unannounced = { objectId, version: '5eb63bbbe01eeed093cb22bb8f5acdc3', bucket, key, size: 11 };
-    const claimed = { ...unannounced, claimedBy: 'a-faster-delivery', claimExpiresAt: clock.ms + 60_000 };
+    const claimed = unannounced({ claimedBy: 'a-faster-delivery', claimExpiresAt: clock.ms + 60_000 });
     db.on(GetCommand)
-      .resolvesOnce({ Item: unannounced })
+      .resolvesOnce({ Item: unannounced() })
       .resolvesOnce({ Item: claimed })
       .resolves({ Item: { ...claimed, notifiedAt: processedAt } });
     db.on(UpdateCommand, { UpdateExpression: 'SET claimedBy = :token, claimExpiresAt = :expires' }).rejects(
@@ -543,12 +542,10 @@ describe('recordUpload: exactly once', () => {
   it('gives up with a retryable error when the holder keeps its claim past this delivery’s time', async () => {
     // Prepare: a claim that outlasts this invocation (10 s) and is never released
     givenObject(text);
-    const held = {
-      objectId,
-      version: '5eb63bbbe01eeed093cb22bb8f5acdc3',
+    const held = unannounced({
       claimedBy: 'a-slow-delivery',
       claimExpiresAt: Date.parse(processedAt) + 60_000,
-    };
+    });
     db.on(GetCommand).resolves({ Item: held });
 
     // Act
