@@ -345,6 +345,67 @@ describe('startAsyncInvoker', () => {
     expect(await messagesLeft(sqs, delivery.url)).toBe(0);
   });
 
+  it('waits out throttles without counting them as attempts, then delivers the event', async () => {
+    // Prepare: the function is at its limit twice, then runs
+    const delivery = await createQueue();
+    const onSuccess = await createQueue();
+    const throttled: Answer = {
+      ok: false,
+      error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
+    };
+    const { invoke, calls } = fakeFunction(throttled, throttled, success);
+    await deliver(delivery.url, objectCreated);
+
+    // Act
+    const { invoker } = run({
+      invoke,
+      deliveryQueueUrl: delivery.url,
+      maximumRetryAttempts: 0,
+      maxThrottleBackoffMs: 50,
+      onSuccess: { type: 'SQS', arn: onSuccess.arn },
+    });
+    await waitFor(async () => (await messagesLeft(sqs, onSuccess.url)) > 0);
+    await invoker.stop();
+
+    // Assess: three calls, yet one attempt — no retries were allowed, and none was used
+    expect(calls).toHaveLength(3);
+    expect(await received(onSuccess.url)).toEqual([
+      expect.objectContaining({
+        requestContext: expect.objectContaining({ condition: 'Success', approximateInvokeCount: 1 }),
+      }),
+    ]);
+  });
+
+  it('gives a throttled event up as EventAgeExceeded once it is older than maximumEventAgeInSeconds', async () => {
+    const delivery = await createQueue();
+    const onFailure = await createQueue();
+    const { invoke } = fakeFunction({
+      ok: false,
+      error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
+    });
+    await deliver(delivery.url, objectCreated);
+
+    const { invoker } = run({
+      invoke,
+      deliveryQueueUrl: delivery.url,
+      maximumEventAgeInSeconds: 1,
+      maxThrottleBackoffMs: 100,
+      onFailure: { type: 'SQS', arn: onFailure.arn },
+    });
+    await waitFor(async () => (await messagesLeft(sqs, onFailure.url)) > 0);
+    await invoker.stop();
+
+    const [record] = (await received(onFailure.url)) as {
+      requestContext: object;
+      responsePayload?: unknown;
+    }[];
+    expect(record?.requestContext).toMatchObject({
+      condition: 'EventAgeExceeded',
+      approximateInvokeCount: 0,
+    });
+    expect(record?.responsePayload).toBeUndefined();
+  });
+
   it('refuses destinations it cannot deliver to locally', () => {
     // Prepare
     const { invoke } = fakeFunction(success);

@@ -229,6 +229,59 @@ describe('startSqsPoller', () => {
     expect(lines.join('\n')).toContain('batch of 1 failed (Error)');
   });
 
+  it('leaves a throttled batch to come back after the visibility timeout, then delivers it', async () => {
+    // Prepare: the function is at its concurrency limit for the first attempt
+    const { queueUrl, queueArn } = await createQueue();
+    await sendMessages(queueUrl, ['job']);
+    const throttled = () =>
+      ({
+        ok: false,
+        error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
+      }) as const;
+    const { invoke, events } = fakeFunction(throttled, () => ({}));
+
+    // Act
+    const { poller, lines } = poll({ invoke, queueUrl, queueArn });
+    await waitFor(async () => events.length === 2 && (await messagesLeft(sqs, queueUrl)) === 0);
+    await poller.stop();
+
+    // Assess: the same message again, its receive count up, and the throttle named
+    expect(events.map((event) => event.Records[0]?.attributes.ApproximateReceiveCount)).toEqual(['1', '2']);
+    expect(lines.join('\n')).toContain('batch of 1 throttled (TooManyRequestsException)');
+  });
+
+  it('runs up to `concurrency` batches at once, each from a poller of its own', async () => {
+    // Prepare: three single-message batches, held until three are running
+    const { queueUrl, queueArn } = await createQueue({ VisibilityTimeout: '30' });
+    await sendMessages(queueUrl, ['a', 'b', 'c', 'd']);
+    let running = 0;
+    let most = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const events: SQSEvent[] = [];
+    const invoke: Invoke = async (_id, event) => {
+      events.push(event as SQSEvent);
+      running += 1;
+      most = Math.max(most, running);
+      await released;
+      running -= 1;
+      return { ok: true, result: undefined, requestId: 'r', durationMs: 1 };
+    };
+
+    // Act
+    const { poller } = poll({ invoke, queueUrl, queueArn, batchSize: 1, concurrency: 3 });
+    await waitFor(() => running === 3);
+    release();
+    await waitFor(async () => events.length === 4 && (await messagesLeft(sqs, queueUrl)) === 0);
+    await poller.stop();
+
+    // Assess
+    expect(most).toBe(3);
+    expect(events.map((event) => event.Records[0]?.body).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   // Concurrent: each case waits out a poll, and they share nothing but moto.
   it.concurrent.for([
     [
