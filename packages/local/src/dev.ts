@@ -99,8 +99,11 @@ async function main(argv: string[]): Promise<void> {
     })();
     return stopping;
   };
+  // One Ctrl-C arrives twice — from the terminal to the process group, and again from pnpm, which
+  // forwards it — so a signal while stopping is no reason to stop less cleanly.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) return;
       log(`\n${signal}: stopping`);
       void stop().then(() => process.exit(0));
     });
@@ -264,18 +267,32 @@ async function main(argv: string[]): Promise<void> {
 
 /** What each function's execution environments did, printed on exit. */
 function concurrencyReport(stats: Record<string, ConcurrencyStats>): string {
-  const rows = Object.entries(stats).map(([logicalId, stat]) =>
+  const columns: [string, keyof ConcurrencyStats][] = [
+    ['invocations', 'invocations'],
+    ['cold starts', 'coldStarts'],
+    ['peak environments', 'peakEnvironments'],
+    ['peak running', 'peakRunning'],
+    ['throttles', 'throttles'],
+  ];
+  const width = Math.max(8, ...Object.keys(stats).map((logicalId) => logicalId.length));
+  const row = (first: string, cells: string[]) =>
     [
-      logicalId.padEnd(28),
-      String(stat.invocations).padStart(11),
-      String(stat.coldStarts).padStart(11),
-      String(stat.peakEnvironments).padStart(18),
-      String(stat.peakRunning).padStart(13),
-      String(stat.throttles).padStart(10),
-    ].join(''),
-  );
-  const header = `${'function'.padEnd(28)}${'invocations'.padStart(11)}${'cold starts'.padStart(11)}${'peak environments'.padStart(18)}${'peak running'.padStart(13)}${'throttles'.padStart(10)}`;
-  return ['execution environments', header, ...rows].join('\n');
+      first.padEnd(width),
+      ...cells.map((cell, index) => cell.padStart((columns[index]?.[0].length ?? 0) + 2)),
+    ].join('');
+  return [
+    'execution environments',
+    row(
+      'function',
+      columns.map(([title]) => title),
+    ),
+    ...Object.entries(stats).map(([logicalId, stat]) =>
+      row(
+        logicalId,
+        columns.map(([, key]) => String(stat[key])),
+      ),
+    ),
+  ].join('\n');
 }
 
 /** Each API's `GatewayResponses` (its own over `Globals.Api`'s), resolved to local values. */

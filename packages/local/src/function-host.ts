@@ -304,6 +304,9 @@ class Sandbox {
         // Not the host's flags (tsx's loader): the function's heap limit is its memory size.
         execArgv: [`--max-old-space-size=${spec.memoryMb}`],
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        // Its own process group: a terminal's Ctrl-C reaches pnpm dev, which lets the invocation in
+        // flight finish before it stops the environment. It exits when pnpm dev goes (IPC disconnect).
+        detached: true,
       },
     );
     const stdout = this.#process.stdout as NodeJS.ReadableStream;

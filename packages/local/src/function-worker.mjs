@@ -27,6 +27,9 @@ const describeError = (error) => {
   };
 };
 
+// The host is gone (stopped, or killed): so is this environment.
+process.on('disconnect', () => process.exit(0));
+
 let handler;
 const initStarted = performance.now();
 try {

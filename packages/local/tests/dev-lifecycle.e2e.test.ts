@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,25 @@ describe('pnpm dev start-up', () => {
     } finally {
       await other.stop();
     }
+  });
+});
+
+describe('pnpm dev on Ctrl-C', () => {
+  it('stops as cleanly as on SIGTERM when the whole process group is interrupted, twice', async () => {
+    // Prepare: an environment running, moto behind it
+    const other = await startDev(['--template', 'packages/local/tests/fixtures/dev/template.yaml']);
+    expect((await fetch(`${other.stack.apiUrl}/items/1`)).status).toBe(200);
+    const endpoint = other.stack.endpoint;
+
+    // Act: as a terminal's Ctrl-C under pnpm — moto and the environments must not be hit first
+    const code = await other.interrupt();
+
+    // Assess: no poller met a dead moto, nothing left behind, moto stopped by its owner
+    expect(code).toBe(0);
+    expect(other.output()).toMatch(/^SIGINT: stopping$/m);
+    expect(other.errors()).not.toMatch(/ECONNREFUSED|while stopping/);
+    expect(existsSync(other.stackFile)).toBe(false);
+    await expect(fetch(endpoint, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
   });
 });
 

@@ -8,7 +8,6 @@ import { eventually } from '@repo/testing/wait';
 import type { StackFile } from '../src/local-stack.ts';
 
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const devScript = fileURLToPath(new URL('../src/dev.ts', import.meta.url));
 
 export interface DevProcess {
@@ -26,6 +25,11 @@ export interface DevProcess {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** SIGTERM, then waits for the exit and the last of its output; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /**
+   * A terminal's Ctrl-C under `pnpm dev`: SIGINT to its whole process group, and the same SIGINT again
+   * from pnpm, which forwards it; then waits for the exit, as stop() does.
+   */
+  interrupt(): Promise<number | null>;
 }
 
 /** Starts `pnpm dev` as a user would (a child process) and waits until its stack file is written. */
@@ -35,13 +39,28 @@ export async function startDev(
   { watch = false, env = {} }: { watch?: boolean; env?: Record<string, string> } = {},
 ): Promise<DevProcess> {
   const stackFile = join(mkdtempSync(join(tmpdir(), 'pnpm-dev-')), 'stack.json');
+  // As the root script runs it: node with tsx's loader, not the tsx CLI, whose signal relay gives its
+  // child 30 ms to acknowledge a SIGTERM sent to the CLI alone and then SIGKILLs it — on a loaded
+  // machine, pnpm dev would die mid-cleanup, leaving moto and its stack file behind.
   const child = spawn(
-    tsx,
-    [devScript, '--port', '0', '--stack-file', stackFile, ...(watch ? [] : ['--no-watch']), ...args],
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      devScript,
+      '--port',
+      '0',
+      '--stack-file',
+      stackFile,
+      ...(watch ? [] : ['--no-watch']),
+      ...args,
+    ],
     {
       cwd: root,
       env: { ...process.env, INIT_CWD: root, AWS_ENDPOINT_URL: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own, as a terminal gives a command: interrupt() signals all of it.
+      detached: true,
     },
   );
   let output = '';
@@ -77,6 +96,14 @@ export async function startDev(
       // 'close', not 'exit': by then everything it printed has been read.
       const exited = once(child, 'close');
       child.kill('SIGTERM');
+      const [code] = await exited;
+      return code as number | null;
+    },
+    async interrupt() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = once(child, 'close');
+      process.kill(-(child.pid as number), 'SIGINT');
+      child.kill('SIGINT');
       const [code] = await exited;
       return code as number | null;
     },

@@ -26,8 +26,11 @@ export async function startMoto({
 } = {}): Promise<MotoServer> {
   // Port 0: moto binds a free port itself and names it. Picking one here and handing it over would leave
   // a moment in which another process (another suite's moto, on a busy machine) could take it.
+  // A process group of its own: a terminal's Ctrl-C (SIGINT to the whole foreground group) must not stop
+  // moto before its owner has stopped what talks to it; the owner stops it, and kills it on exit.
   const child = spawn(command, ['-H', '127.0.0.1', '-p', '0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   let endpointNamed = false;
