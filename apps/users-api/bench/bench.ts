@@ -222,7 +222,7 @@ const logger = createLogger({ serviceName: 'users-api', logLevel });
 const fullChain = createHandler({
   users,
   logger,
-  config: { MAX_BODY_BYTES: 16 * 1024, CORS_ALLOWED_ORIGIN: '*' },
+  config: { MAX_BODY_BYTES: 16 * 1024, CORS_ALLOWED_ORIGIN: '*', ADMIN_GROUP: 'admins' },
 });
 
 type Invoke = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;

@@ -11,6 +11,8 @@ export const configSchema = z.object({
   MAX_BODY_BYTES: integer({ min: 256, max: 10 * 1024 * 1024, default: 16 * 1024 }),
   /** The browser origin allowed by CORS: `*` or one origin such as https://app.example.com. */
   CORS_ALLOWED_ORIGIN: z._default(z.union([z.literal('*'), z.url({ protocol: /^https?$/ })]), '*'),
+  /** The Cognito group whose members may list and manage every user (src/access.ts). */
+  ADMIN_GROUP: z._default(requiredString(), 'admins'),
   ...awsClientSettings,
 });
 

@@ -16,9 +16,10 @@ import { withLogging } from '@repo/logging/middleware';
 import { annotate, createTracer, type Tracer, traceClient, withTracing } from '@repo/logging/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { asSeenBy, callerOf, mayManage } from './access.ts';
 import { type Config, readConfig } from './config.ts';
 import { internalErrorBody, mapErrorsToHttp, RequestValidationError } from './http-errors.ts';
-import { createUserStore, type UserStore, userIdSchema } from './users.ts';
+import { createUserStore, UserNotFoundError, type UserStore, userIdSchema } from './users.ts';
 
 const userInputSchema = z.strictObject({
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
@@ -50,7 +51,7 @@ export interface Dependencies {
   metrics?: Metrics;
   /** X-Ray tracing (Powertools tracer); none in tests that do not look at traces. */
   tracer?: Tracer;
-  config: Pick<Config, 'MAX_BODY_BYTES' | 'CORS_ALLOWED_ORIGIN'>;
+  config: Pick<Config, 'MAX_BODY_BYTES' | 'CORS_ALLOWED_ORIGIN' | 'ADMIN_GROUP'>;
 }
 
 /** The entry point as Lambda calls it for an API Gateway REST (v1) proxy integration. */
@@ -59,10 +60,17 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Prom
 /** Builds the users REST API handler (API Gateway REST, proxy integration) around its dependencies. */
 export function createHandler({ users, logger, metrics, tracer, config }: Dependencies): ApiHandler {
   const count = (name: string) => metrics?.addMetric(name, 'Count', 1);
-  // The user id is what on-call searches traces by (`annotation.userId = "…"`); never the email or name.
+  const caller = (event: APIGatewayProxyEvent) => callerOf(event, config.ADMIN_GROUP);
+  /**
+   * The record the path names, if the caller may manage it (src/access.ts); one they may not is
+   * answered as one that does not exist. The user id is what on-call searches traces by
+   * (`annotation.userId = "…"`); never the email or name.
+   */
   const userId = (event: APIGatewayProxyEvent): string => {
+    const who = caller(event);
     const id = parse(userPathSchema, event.pathParameters ?? {}, 'path').id;
     annotate(tracer, { userId: id });
+    if (!mayManage(who, id)) throw new UserNotFoundError(id);
     return id;
   };
   // Only the routes that take a body parse one; http-json-body-parser replaces `event.body` with the value.
@@ -77,15 +85,19 @@ export function createHandler({ users, logger, metrics, tracer, config }: Depend
       method: 'GET',
       path: '/users',
       handler: async (event: APIGatewayProxyEvent) => {
+        const who = caller(event);
         const query = parse(listQuerySchema, event.queryStringParameters ?? {}, 'query');
-        return json(200, await users.listUsers(query));
+        const page = await users.listUsers(query);
+        return json(200, { ...page, items: page.items.map((user) => asSeenBy(who, user)) });
       },
     },
     {
       method: 'POST',
       path: '/users',
       handler: jsonBody(async (event) => {
-        const user = await users.createUser(parse(userInputSchema, parsedBody(event), 'body'));
+        // Each caller creates their own record: its id is their token's `sub`.
+        const { id } = caller(event);
+        const user = await users.createUser(id, parse(userInputSchema, parsedBody(event), 'body'));
         annotate(tracer, { userId: user.id });
         count('UsersCreated');
         return json(201, user, { Location: locationOf(event, user.id) });

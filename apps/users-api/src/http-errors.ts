@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import { createError, type HttpError } from '@middy/util';
 import type { core } from 'zod/mini';
+import { UnauthenticatedError } from './access.ts';
 import {
   InvalidPageTokenError,
   UserAlreadyExistsError,
@@ -43,6 +44,8 @@ export function toHttpError(error: unknown): HttpError | undefined {
       details: error.zodError.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
     });
   }
+  if (error instanceof UnauthenticatedError)
+    return httpError(401, { error: 'Unauthorized', message: 'Sign in: the request carries no identity' });
   if (error instanceof UserNotFoundError)
     return httpError(404, { error: 'UserNotFound', message: error.message });
   if (error instanceof UserAlreadyExistsError)

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -61,18 +60,12 @@ export interface UserStoreDependencies {
   db: DynamoDBDocumentClient;
   tableName: string;
   now?: () => Date;
-  newId?: () => string;
 }
 
 export type UserStore = ReturnType<typeof createUserStore>;
 
 /** Users CRUD over one DynamoDB table keyed by `id`. */
-export function createUserStore({
-  db,
-  tableName,
-  now = () => new Date(),
-  newId = randomUUID,
-}: UserStoreDependencies) {
+export function createUserStore({ db, tableName, now = () => new Date() }: UserStoreDependencies) {
   return {
     /** One page of users in table order; `nextToken` continues where the previous page stopped. */
     async listUsers({ limit, nextToken }: { limit: number; nextToken?: string }): Promise<Page<User>> {
@@ -88,14 +81,15 @@ export function createUserStore({
     },
 
     /**
-     * Creates a user with a server-generated id; the write is conditional so an id is never reused.
-     * When DynamoDB applied the put but its answer was lost, the SDK's retry meets this very item: the
-     * failed condition returns it, and an item with this call's fresh id and timestamp is our own write,
-     * so the create succeeded. Only somebody else's item is a conflict.
+     * Creates the user `id` (the caller's token `sub`); the write is conditional, so a record is never
+     * overwritten by a second create. When DynamoDB applied the put but its answer was lost, the SDK's
+     * retry meets this very item: the failed condition returns it, and an item with this call's
+     * timestamp is our own write, so the create succeeded. Only an item that was there before is a
+     * conflict.
      */
-    async createUser(input: UserInput): Promise<User> {
+    async createUser(id: string, input: UserInput): Promise<User> {
       const timestamp = now().toISOString();
-      const user: User = { id: newId(), ...input, createdAt: timestamp, updatedAt: timestamp };
+      const user: User = { id, ...input, createdAt: timestamp, updatedAt: timestamp };
       await call(
         () =>
           db.send(
@@ -214,7 +208,7 @@ function toUser(item: Record<string, unknown>): User {
   return { id, name, email, createdAt, updatedAt };
 }
 
-/** Users are identified by server-generated UUIDs; anything else cannot name a user. */
+/** Users are identified by their Cognito `sub`, a UUID; anything else cannot name a user. */
 export const userIdSchema = z.uuid();
 
 const pageTokenSchema = z.strictObject({ v: z.literal(1), id: userIdSchema });

@@ -123,8 +123,17 @@ export function checkFunction(logicalId: string, code: AppCode, context: Templat
       ? `, ${code.handler.routes.length} routes`
       : '';
   const apiEvents = wirings.filter((wiring) => wiring.kind === 'api').length;
+  const authorizers = [
+    ...new Set(
+      apiMethods(template)
+        .filter((method) => method.functionId === logicalId && method.method !== 'OPTIONS')
+        .flatMap((method) => method.authorizers),
+    ),
+  ];
   const wired = [
-    ...(apiEvents > 0 ? [`${apiEvents} Api events`] : []),
+    ...(apiEvents > 0
+      ? [`${apiEvents} Api events${authorizers.length > 0 ? ` behind ${authorizers.join(', ')}` : ''}`]
+      : []),
     ...wirings
       .filter((wiring) => wiring.kind !== 'api')
       .map((wiring) =>

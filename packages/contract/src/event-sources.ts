@@ -27,6 +27,11 @@ export interface ApiMethod {
   method: string;
   /** The Lambda function its proxy integration invokes, if any. */
   functionId?: string;
+  /**
+   * The authorizers API Gateway runs before it (the operation's `security`, as SAM writes it for
+   * `Auth`); empty when anyone may call it.
+   */
+  authorizers: string[];
 }
 
 interface AcceptedSource {
@@ -109,7 +114,10 @@ export function apiMethods(template: CfnTemplate): (ApiMethod & { http: boolean 
         const integration = operation['x-amazon-apigateway-integration'];
         const uri = isRecord(integration) ? integration.uri : undefined;
         const functionId = functionIds.find((id) => targetsFunction(uri, id, template));
-        methods.push({ apiId, path, method, http, ...(functionId ? { functionId } : {}) });
+        const authorizers = asList(operation.security)
+          .flatMap((requirement) => (isRecord(requirement) ? Object.keys(requirement) : []))
+          .filter((name) => name !== 'NONE');
+        methods.push({ apiId, path, method, http, authorizers, ...(functionId ? { functionId } : {}) });
       }
     }
   }
@@ -352,6 +360,7 @@ export function checkEventSources({
   }
   if (accepted.has('api') && handler.routes)
     failures.push(...checkRoutes(handler, wirings, methods, functionId));
+  failures.push(...checkAuthorizers(methods, functionId));
   return { accepted: [...new Set(matched.map((key) => acceptedSourceTable[key]?.label ?? key))], failures };
 }
 
@@ -403,6 +412,20 @@ function checkRoutes(
     }
   }
   return failures;
+}
+
+/**
+ * Every REST API method that invokes the function — but CORS preflight — runs an authorizer first: a
+ * route without one is open to anyone on the internet (OWASP API2, broken authentication).
+ */
+function checkAuthorizers(methods: readonly ApiMethod[], functionId: string): string[] {
+  return methods
+    .filter((method) => method.functionId === functionId && method.method !== 'OPTIONS')
+    .filter((method) => method.authorizers.length === 0)
+    .map(
+      (method) =>
+        `${method.method} ${method.path} on ${method.apiId} reaches it without an authorizer — anyone can call it; give the API an Auth.DefaultAuthorizer (with AddDefaultAuthorizerToCorsPreflight: false), or name one in the event's Auth.Authorizer instead of NONE`,
+    );
 }
 
 /** A SAM event name for a route: `DELETE /users/{id}` → `DeleteUsersId`. */

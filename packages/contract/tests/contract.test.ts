@@ -270,6 +270,37 @@ describe('the contract check', () => {
       ]);
     });
 
+    it('fails every route that reaches users-api without an authorizer, but CORS preflight', async () => {
+      // Prepare: the API loses its default authorizer
+      const path = brokenTemplate((_, template) => {
+        const api = template.Resources.UsersApi?.Properties as Properties;
+        delete api.Auth;
+      });
+
+      // Act
+      const failures = await check(path);
+
+      // Assess: each of the 8 methods SAM wires to the function, none of the OPTIONS preflights
+      expect(failures).toHaveLength(8);
+      expect(failures).toContain(
+        "UsersApiFunction (apps/users-api): GET /users/{id} on UsersApi reaches it without an authorizer — anyone can call it; give the API an Auth.DefaultAuthorizer (with AddDefaultAuthorizerToCorsPreflight: false), or name one in the event's Auth.Authorizer instead of NONE",
+      );
+      expect(failures.join('\n')).not.toMatch(/OPTIONS/);
+    });
+
+    it('fails one route an event opens with Auth.Authorizer: NONE', async () => {
+      const path = brokenTemplate((fn) => {
+        const event = fn('UsersApiFunction').Events.GetUser as { Properties: Properties };
+        event.Properties.Auth = { Authorizer: 'NONE' };
+      });
+
+      expect(await check(path)).toEqual([
+        expect.stringMatching(
+          /^UsersApiFunction \(apps\/users-api\): GET \/users\/\{id\} on UsersApi reaches it without an authorizer/,
+        ),
+      ]);
+    });
+
     it('passes without DeleteUser while ANY /users/{id} still routes DELETE to the function', async () => {
       // Prepare
       const path = brokenTemplate((fn) => {

@@ -125,6 +125,7 @@ describe('checkEventSources', () => {
       method,
       path,
       functionId,
+      authorizers: ['Cognito'],
     });
     const wired = (methods: ApiMethod[]): Wiring[] =>
       methods
@@ -227,6 +228,7 @@ describe('wiredSources', () => {
             paths: {
               '/users': {
                 get: {
+                  security: [{ Cognito: [] }],
                   'x-amazon-apigateway-integration': {
                     type: 'aws_proxy',
                     uri: {
@@ -257,8 +259,15 @@ describe('wiredSources', () => {
       ['sns', 'SNS subscription Subscription'],
     ]);
     expect(apiMethods(template)).toEqual([
-      { apiId: 'Api', path: '/users', method: 'GET', http: false, functionId: 'Fn' },
-      { apiId: 'Api', path: '/users', method: 'OPTIONS', http: false },
+      {
+        apiId: 'Api',
+        path: '/users',
+        method: 'GET',
+        http: false,
+        functionId: 'Fn',
+        authorizers: ['Cognito'],
+      },
+      { apiId: 'Api', path: '/users', method: 'OPTIONS', http: false, authorizers: [] },
     ]);
   });
 });

@@ -223,7 +223,7 @@ describe('pnpm run deploy (dry run)', () => {
     const composed = join(stack, '.aws-sam/deploy/users-api/template.prod.json');
     expect(lines).toContain(`$ sam deploy --template-file ${composed} ${config}`);
     expect(result.stderr).toMatch(
-      /users-api → lambda-monorepo-prod: ships UsersTable, UsersApi, UsersApiFunction/,
+      /users-api → lambda-monorepo-prod: ships UsersTable, UserPool, UserPoolClient, AdminGroup, UsersApi, UsersApiFunction/,
     );
     const template = JSON.parse(readFileSync(composed, 'utf8')) as Template;
     expect(template.Resources.UsersApiFunction?.Properties?.CodeUri).toBe(

@@ -3,8 +3,9 @@
  * End-to-end throughput through `pnpm dev` with the repo's template on moto, at an account concurrency
  * of 1 and at the default (10), in one run: how much the execution environments buy on this machine.
  *
- * 1. API: `POST /users` with as many requests in flight as the account concurrency (so none is
- *    throttled), after a warm-up that starts that many environments; requests per second.
+ * 1. API: `PUT /users/{id}` by as many signed-in users as the account concurrency, each replacing
+ *    their own record, one request at a time (so none is throttled), after a warm-up that starts that
+ *    many environments; requests per second — the local Cognito authorizer verifies every token.
  * 2. Uploads: `uploads` JPEGs (1600×1000) put at once, after a warm-up batch of as many; uploads per
  *    second until all four outputs of every one are under `processed/`. image-resizer and
  *    upload-processor both take every upload and share the account's concurrency: what is over it is
@@ -50,27 +51,43 @@ const image = await sharp({
 async function measure(concurrency: number, round: number): Promise<Sample> {
   const dev = await startDev(['--concurrency', String(concurrency)], 180_000);
   try {
-    const post = (n: number) =>
-      fetch(`${dev.stack.apiUrl}/users`, {
+    // One signed-in user per request in flight, each replacing their own record: API Gateway's
+    // authorizer and users-api's authorization run on every request, as in AWS.
+    const users: { headers: Record<string, string>; id: string }[] = [];
+    for (let n = 0; n < concurrency; n += 1) {
+      const headers = {
+        'content-type': 'application/json',
+        ...(await dev.signIn(`bench-${round}-${concurrency}-${n}@example.com`)),
+      };
+      const created = await fetch(`${dev.stack.apiUrl}/users`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Bench User', email: `bench-${round}-${concurrency}-${n}@example.com` }),
-      }).then(async (response) => {
-        await response.arrayBuffer();
-        if (response.status !== 201) throw new Error(`POST /users answered ${response.status}`);
+        headers,
+        body: JSON.stringify({ name: 'Bench User', email: `bench-${n}@example.com` }),
       });
-    /** `total` requests, `inFlight` at a time. */
-    const drive = async (total: number, inFlight: number, offset: number) => {
+      if (created.status !== 201) throw new Error(`POST /users answered ${created.status}`);
+      users.push({ headers, id: ((await created.json()) as { id: string }).id });
+    }
+    const put = async ({ headers, id }: { headers: Record<string, string>; id: string }, n: number) => {
+      const response = await fetch(`${dev.stack.apiUrl}/users/${id}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ name: `Bench User ${n}`, email: `bench-${n}@example.com` }),
+      });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`PUT /users/{id} answered ${response.status}`);
+    };
+    /** `total` requests, one per user at a time, all users at once. */
+    const drive = async (total: number) => {
       let next = 0;
       await Promise.all(
-        Array.from({ length: inFlight }, async () => {
-          while (next < total) await post(offset + next++);
+        users.map(async (user) => {
+          while (next < total) await put(user, next++);
         }),
       );
     };
-    await drive(concurrency * 2, concurrency, 0);
+    await drive(concurrency * 2);
     const apiStarted = performance.now();
-    await drive(apiRequests, concurrency, 1_000);
+    await drive(apiRequests);
     const apiSeconds = (performance.now() - apiStarted) / 1000;
 
     const s3 = new S3Client({
@@ -129,7 +146,7 @@ async function measure(concurrency: number, round: number): Promise<Sample> {
 
 console.log(`local stack bench — node ${process.version} ${platform()}, ${availableParallelism()} CPUs`);
 console.log(
-  `pnpm dev with the repo's template on moto; ${apiRequests} POST /users, ${uploads} uploads to four outputs; ` +
+  `pnpm dev with the repo's template on moto; ${apiRequests} PUT /users/{id}, ${uploads} uploads to four outputs; ` +
     `${rounds} rounds per setting, alternating\n`,
 );
 const samples: Sample[] = [];

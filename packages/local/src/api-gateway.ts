@@ -10,6 +10,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { Authorization, CognitoRouteAuthorizer } from './cognito-authorizer.ts';
 import type { Invoke, Log } from './types.ts';
 
 /** One `Type: Api` event of a function: a method on a resource of a REST API. */
@@ -25,6 +26,8 @@ export interface ApiRoute {
   restApiId: string;
   /** The API's stage (its `StageName`; SAM's implicit API deploys `Prod`), as the event names it. */
   stage?: string;
+  /** What API Gateway checks before the function runs (see routeAuthorizer); none: open. */
+  authorizer?: CognitoRouteAuthorizer | { unsupported: string };
 }
 
 /**
@@ -113,10 +116,9 @@ export function apiRoutes(template: Template): { routes: ApiRoute[]; unsupported
   return { routes, unsupported };
 }
 
-// Serverless::Api settings the local server does not apply (it serves every route at the root, open,
-// without API Gateway's own throttling); reported so nobody relies on them locally by accident.
+// Serverless::Api settings the local server does not apply (it serves every route at the root, without
+// API Gateway's own throttling); reported so nobody relies on them locally by accident.
 const apiPropertiesWithoutLocalEffect = new Set([
-  'Auth',
   'BinaryMediaTypes',
   'CacheClusterEnabled',
   'Cors',
@@ -167,6 +169,7 @@ export function toProxyEvent(
   route: ApiRoute,
   pathParameters: Record<string, string>,
   stage: string,
+  authorizer?: { claims: Record<string, string> },
 ): APIGatewayProxyEvent {
   const queryStart = request.url.indexOf('?');
   const path = queryStart === -1 ? request.url : request.url.slice(0, queryStart);
@@ -226,7 +229,7 @@ export function toProxyEvent(
       domainName: host,
       apiId: shortHash(route.restApiId, 10),
       // Absent without an authorizer, as in the real event; the type wants the key.
-      authorizer: undefined,
+      authorizer,
     },
     body: hasBody ? request.body.toString(textual ? 'utf8' : 'base64') : null,
     isBase64Encoded: hasBody && !textual,
@@ -285,6 +288,7 @@ export async function startApiServer({
   host = '127.0.0.1',
   stage = 'local',
   gatewayResponses = {},
+  authorize,
   log,
 }: {
   routes: ApiRoute[];
@@ -294,11 +298,13 @@ export async function startApiServer({
   stage?: string;
   /** Each API's `GatewayResponses` (by the API's logical id), applied to the answers API Gateway makes itself. */
   gatewayResponses?: Record<string, Record<string, GatewayResponse>>;
+  /** Runs a route's authorizer (cognitoAuthorizer); without it, routes that have one answer 401. */
+  authorize?: (authorizer: CognitoRouteAuthorizer, headers: [string, string][]) => Promise<Authorization>;
   log: Log;
 }): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
     const requestId = randomUUID();
-    serveRequest(request, requestId, routes, invoke, stage, gatewayResponses, log)
+    serveRequest(request, requestId, routes, invoke, stage, gatewayResponses, authorize, log)
       .then((answer) => send(response, requestId, answer))
       .catch((error: unknown) => {
         // A client that hung up mid-request gets no answer, and it was not a 502.
@@ -332,6 +338,9 @@ async function serveRequest(
   invoke: Invoke,
   stage: string,
   gatewayResponses: Record<string, Record<string, GatewayResponse>>,
+  authorize:
+    | ((authorizer: CognitoRouteAuthorizer, headers: [string, string][]) => Promise<Authorization>)
+    | undefined,
   log: Log,
 ): Promise<HttpResponse> {
   const method = request.method ?? 'GET';
@@ -362,6 +371,29 @@ async function serveRequest(
     });
   }
   const { route, pathParameters } = match;
+  const responses = gatewayResponses[route.restApiId];
+  let authorized: { claims: Record<string, string> } | undefined;
+  const { authorizer } = route;
+  if (authorizer && !(method === 'OPTIONS' && 'openPreflight' in authorizer && authorizer.openPreflight)) {
+    const outcome: Authorization =
+      'unsupported' in authorizer
+        ? { unauthorized: authorizer.unsupported }
+        : authorize
+          ? await authorize(authorizer, headers)
+          : { unauthorized: 'no authorizer runs here' };
+    if ('unauthorized' in outcome) {
+      // API Gateway's own answer; the function never runs.
+      log(`${method} ${path} → 401: ${outcome.unauthorized}`);
+      return gatewayAnswer(responses, {
+        type: 'UNAUTHORIZED',
+        statusCode: 401,
+        message: 'Unauthorized',
+        requestId,
+        headers,
+      });
+    }
+    authorized = { claims: outcome.claims };
+  }
   const sourceIp = (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
   const event = toProxyEvent(
     {
@@ -376,9 +408,9 @@ async function serveRequest(
     route,
     pathParameters,
     route.stage ?? stage,
+    authorized,
   );
   // Lambda refuses a larger event; base64 makes a binary body a third bigger on the way.
-  const responses = gatewayResponses[route.restApiId];
   if (Buffer.byteLength(JSON.stringify(event)) > maxInvokePayloadBytes) {
     return gatewayAnswer(responses, {
       type: 'REQUEST_TOO_LARGE',

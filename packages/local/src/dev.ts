@@ -14,6 +14,7 @@ import { resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
 import writeFileAtomic from 'write-file-atomic';
 import { apiRoutes, type GatewayResponse, startApiServer } from './api-gateway.ts';
 import { type Destination, startAsyncInvoker } from './async-invoker.ts';
+import { cognitoAuthorizer, routeAuthorizer } from './cognito-authorizer.ts';
 import { type ConcurrencyStats, defaultLimits, FunctionHost } from './function-host.ts';
 import {
   buildApps,
@@ -139,7 +140,12 @@ async function main(argv: string[]): Promise<void> {
   if (!provisioned) throw new Error('pnpm dev always provisions its own stack');
 
   const api = apiRoutes(template);
-  for (const route of api.routes) route.stage = stageName(template, route.restApiId, opened);
+  for (const route of api.routes) {
+    route.stage = stageName(template, route.restApiId, opened);
+    route.authorizer = routeAuthorizer(template, route, (value) => resolveIntrinsics(value, opened.stack));
+    if (route.authorizer && 'unsupported' in route.authorizer)
+      api.unsupported.push(route.authorizer.unsupported);
+  }
   const unsupported = [...provisioned.unsupported, ...api.unsupported, ...functions.unsupported];
   for (const feature of unsupported) warn(`not supported locally, ignored: ${feature}`);
 
@@ -159,12 +165,20 @@ async function main(argv: string[]): Promise<void> {
     functions.specs.find((spec) => spec.logicalId === functionId)?.reservedConcurrency ??
     Math.max(0, limits.account - reserved);
 
+  // API Gateway's Cognito authorizer, verifying tokens against the local AWS's user pools.
+  const authorizer = cognitoAuthorizer({
+    endpoint: aws.endpoint,
+    region: aws.region,
+    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+  });
+  stops.aws.push(async () => authorizer.close());
   const server = await startApiServer({
     routes: api.routes,
     invoke: host.invoke,
     port: Number(values.port),
     host: values.host,
     gatewayResponses: gatewayResponses(template, opened),
+    authorize: authorizer.authorize,
     log: warn,
   });
   stops.feeders.push(() => server.close());

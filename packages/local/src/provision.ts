@@ -1,4 +1,13 @@
 import { randomInt } from 'node:crypto';
+import {
+  CognitoIdentityProviderClient,
+  CreateGroupCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  type ExplicitAuthFlowsType,
+  type UsernameAttributeType,
+  type VerifiedAttributeType,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import {
   CreateEventBusCommand,
@@ -90,6 +99,7 @@ interface Clients {
   sns: SNSClient;
   sqs: SQSClient;
   events: EventBridgeClient;
+  cognito: CognitoIdentityProviderClient;
 }
 
 interface Context {
@@ -192,6 +202,7 @@ function createClients(endpoint: string, region: string): Clients {
     sns: new SNSClient(config),
     sqs: new SQSClient(config),
     events: new EventBridgeClient(config),
+    cognito: new CognitoIdentityProviderClient(config),
   };
 }
 
@@ -395,7 +406,96 @@ const creators: Record<string, Create> = {
   'AWS::SQS::QueuePolicy': setQueuePolicy,
   'AWS::Events::EventBus': createEventBus,
   'AWS::Events::Rule': createRule,
+  'AWS::Cognito::UserPool': createUserPool,
+  'AWS::Cognito::UserPoolClient': createUserPoolClient,
+  'AWS::Cognito::UserPoolGroup': createUserPoolGroup,
 };
+
+// Protection, recovery and sign-up settings that change nothing the API or a function sees locally.
+const userPoolPropertiesWithoutLocalEffect = [
+  'DeletionProtection',
+  'AccountRecoverySetting',
+  'MfaConfiguration',
+  'EnabledMfas',
+  'AdminCreateUserConfig',
+  'EmailConfiguration',
+  'LambdaConfig',
+  'UserPoolAddOns',
+];
+
+/** A user pool in the local AWS (moto issues its RS256 tokens and serves their JWKS). */
+async function createUserPool(
+  context: Context,
+  logicalId: string,
+  properties: Properties,
+): Promise<LocalResource> {
+  const { stack, clients } = context;
+  reportWithoutLocalEffect(context, logicalId, properties, userPoolPropertiesWithoutLocalEffect);
+  const { UserPool } = await clients.cognito.send(
+    new CreateUserPoolCommand({
+      PoolName: text(properties.UserPoolName) ?? generatedName(stack.stackName, logicalId, 128),
+      UsernameAttributes: properties.UsernameAttributes as UsernameAttributeType[] | undefined,
+      AutoVerifiedAttributes: properties.AutoVerifiedAttributes as VerifiedAttributeType[] | undefined,
+      Policies: properties.Policies as never,
+    }),
+  );
+  const id = UserPool?.Id ?? '';
+  const providerName = `cognito-idp.${stack.region}.amazonaws.com/${id}`;
+  return {
+    type: 'AWS::Cognito::UserPool',
+    ref: id,
+    attributes: {
+      Arn: UserPool?.Arn ?? `arn:aws:cognito-idp:${stack.region}:${stack.accountId}:userpool/${id}`,
+      ProviderName: providerName,
+      ProviderURL: `https://${providerName}`,
+      UserPoolId: id,
+    },
+  };
+}
+
+async function createUserPoolClient(
+  context: Context,
+  _logicalId: string,
+  properties: Properties,
+): Promise<LocalResource> {
+  const { clients } = context;
+  const { UserPoolClient } = await clients.cognito.send(
+    new CreateUserPoolClientCommand({
+      UserPoolId: text(properties.UserPoolId),
+      ClientName: text(properties.ClientName) ?? 'local',
+      GenerateSecret: isTrue(properties.GenerateSecret),
+      // The template's flows, and the one `pnpm id-token` signs local users in with.
+      ExplicitAuthFlows: [
+        ...new Set([
+          ...((properties.ExplicitAuthFlows as ExplicitAuthFlowsType[] | undefined) ?? []),
+          'ALLOW_ADMIN_USER_PASSWORD_AUTH' as const,
+        ]),
+      ],
+    }),
+  );
+  const id = UserPoolClient?.ClientId ?? '';
+  return {
+    type: 'AWS::Cognito::UserPoolClient',
+    ref: id,
+    attributes: { ClientId: id, Name: UserPoolClient?.ClientName ?? '' },
+  };
+}
+
+async function createUserPoolGroup(
+  context: Context,
+  _logicalId: string,
+  properties: Properties,
+): Promise<LocalResource> {
+  const name = text(properties.GroupName) ?? 'group';
+  await context.clients.cognito.send(
+    new CreateGroupCommand({
+      GroupName: name,
+      UserPoolId: text(properties.UserPoolId),
+      Description: text(properties.Description),
+    }),
+  );
+  return { type: 'AWS::Cognito::UserPoolGroup', ref: name, attributes: {} };
+}
 
 // Access, encryption and housekeeping settings that change nothing a function can observe locally.
 const bucketPropertiesWithoutLocalEffect = [

@@ -142,13 +142,14 @@ describe('pnpm dev on a local AWS that loses answers', () => {
 
   it('answers 201 to a create whose write was applied and the answer lost, with one user stored', async () => {
     // Prepare: the next users-api put loses its answer
+    const ada = await dev.signIn('ada.lost@example.com');
     armed = dynamoDbOperation('PutItem', { mentioning: ref('UsersTable') });
     const before = proxy.lost.length;
 
     // Act
     const response = await fetch(`${dev.stack.apiUrl}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...ada },
       body: JSON.stringify({ name: 'Ada Lovelace', email: 'ada.lost@example.com' }),
     });
 
@@ -212,13 +213,17 @@ describe('pnpm dev with overlapping deliveries and concurrent writes', () => {
   });
 
   it('stores every one of 50 concurrent user writes', async () => {
-    // Act
+    // Prepare: fifty signed-in users, each about to create their own record
     const emails = Array.from({ length: 50 }, (_, index) => `writer-${index}@example.com`);
+    const signedIn: { authorization: string }[] = [];
+    for (const email of emails) signedIn.push(await dev.signIn(email));
+
+    // Act
     const responses = await Promise.all(
-      emails.map((email) =>
+      emails.map((email, index) =>
         fetch(`${dev.stack.apiUrl}/users`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...signedIn[index] },
           body: JSON.stringify({ name: 'Concurrent Writer', email }),
         }),
       ),

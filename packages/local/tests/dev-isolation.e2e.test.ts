@@ -59,14 +59,21 @@ describe('pnpm dev beside other tasks', () => {
         expect(handlerFile.startsWith(join(dirname(dev.stackFile), 'stack.build'))).toBe(true);
     }
 
+    // Each stack has its own user pool: a user signs in to each separately.
+    const [inFirst, inSecond] = await Promise.all([
+      first.signIn('grace@example.com'),
+      second.signIn('grace@example.com'),
+    ]);
+
     // Act
     const created = await fetch(`${first.stack.apiUrl}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...inFirst },
       body: JSON.stringify({ name: 'Grace Hopper', email: 'grace@example.com' }),
     });
-    const listedFirst = await fetch(`${first.stack.apiUrl}/users`);
-    const listedSecond = await fetch(`${second.stack.apiUrl}/users`);
+    const listedFirst = await fetch(`${first.stack.apiUrl}/users`, { headers: inFirst });
+    const listedSecond = await fetch(`${second.stack.apiUrl}/users`, { headers: inSecond });
+    const crossed = await fetch(`${second.stack.apiUrl}/users`, { headers: inFirst });
 
     // Assess
     expect(created.status).toBe(201);
@@ -75,6 +82,8 @@ describe('pnpm dev beside other tasks', () => {
       id,
     ]);
     expect(await listedSecond.json()).toMatchObject({ items: [] });
+    // A token of the first stack's pool is a foreign pool's to the second.
+    expect(crossed.status).toBe(401);
   });
 
   it('refuses a second pnpm dev on a stack file that a running one uses', async () => {
@@ -82,7 +91,8 @@ describe('pnpm dev beside other tasks', () => {
       /exited with 1[\s\S]*another pnpm dev \(pid \d+\) is running with .*stack\.json/,
     );
     // The running one is untouched.
-    expect((await fetch(`${first.stack.apiUrl}/users`)).status).toBe(200);
+    const headers = await first.signIn('grace@example.com');
+    expect((await fetch(`${first.stack.apiUrl}/users`, { headers })).status).toBe(200);
   });
 
   it('stops both and removes their build folders, never the apps’ node_modules they link to', async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventually } from '@repo/testing/wait';
 import type { StackFile } from '../src/local-stack.ts';
+import { localIdToken } from '../src/local-token.ts';
 
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
 const devScript = fileURLToPath(new URL('../src/dev.ts', import.meta.url));
@@ -23,6 +24,11 @@ export interface DevProcess {
    * arrives after the work it describes is visible, so a test never asserts it straight away.
    */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /**
+   * The `Authorization` header of a signed-in local user (created in the stack's user pool if need be,
+   * as `pnpm id-token` does); `admin` puts them in the admin group.
+   */
+  signIn(email: string, options?: { admin?: boolean }): Promise<{ authorization: string }>;
   /** SIGTERM, then waits for the exit and the last of its output; resolves with the exit code. */
   stop(): Promise<number | null>;
   /**
@@ -83,12 +89,16 @@ export async function startDev(
     throw new Error(`${error.message}:\n${output}`);
   });
   if (exited()) throw new Error(`pnpm dev exited with ${child.exitCode}:\n${output}`);
+  const stack = JSON.parse(readFileSync(stackFile, 'utf8')) as StackFile;
   return {
     child,
     stackFile,
-    stack: JSON.parse(readFileSync(stackFile, 'utf8')) as StackFile,
+    stack,
     output: () => output,
     errors: () => errors,
+    signIn: async (email, { admin = false } = {}) => ({
+      authorization: await localIdToken(stack, { email, admin }),
+    }),
     waitForOutput: (pattern, timeoutMs = 60_000) =>
       eventually(async () => output.match(pattern) ?? undefined, timeoutMs, `output matching ${pattern}`),
     async stop() {

@@ -49,11 +49,28 @@ describe('pnpm dev with the repo template', () => {
     );
   });
 
-  it('creates, reads, lists and deletes users over HTTP, with the data in moto', async () => {
+  it('answers 401 without a valid token, as API Gateway’s Cognito authorizer does, and never runs the function', async () => {
     const api = dev.stack.apiUrl as string;
+    const invocations = () => (dev.output().match(/UsersApiFunction ←/g) ?? []).length;
+    const before = invocations();
+
+    const missing = await fetch(`${api}/users`);
+    const malformed = await fetch(`${api}/users`, { headers: { authorization: 'not-a-jwt' } });
+
+    for (const response of [missing, malformed]) {
+      expect(response.status).toBe(401);
+      // The template's DEFAULT_4XX gateway response shapes it.
+      expect(await response.json()).toEqual({ error: 'UNAUTHORIZED', message: 'Unauthorized' });
+    }
+    expect(invocations()).toBe(before);
+  });
+
+  it('lets a signed-in user create, read, list and delete their own record over HTTP, with the data in moto', async () => {
+    const api = dev.stack.apiUrl as string;
+    const katherine = await dev.signIn('katherine@example.com');
     const created = await fetch(`${api}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...katherine },
       body: JSON.stringify({ name: 'Katherine Johnson', email: 'katherine@example.com' }),
     });
     expect(created.status).toBe(201);
@@ -63,27 +80,28 @@ describe('pnpm dev with the repo template', () => {
       expect.objectContaining({ id: { S: user.id }, name: { S: 'Katherine Johnson' } }),
     ]);
 
-    const read = await fetch(`${api}/users/${user.id}`);
+    const read = await fetch(`${api}/users/${user.id}`, { headers: katherine });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ id: user.id, email: 'katherine@example.com' });
 
-    const listed = await fetch(`${api}/users?limit=10`);
+    const listed = await fetch(`${api}/users?limit=10`, { headers: katherine });
     expect(listed.status).toBe(200);
     expect(((await listed.json()) as { items: { id: string }[] }).items.map((item) => item.id)).toEqual([
       user.id,
     ]);
 
-    const deleted = await fetch(`${api}/users/${user.id}`, { method: 'DELETE' });
+    const deleted = await fetch(`${api}/users/${user.id}`, { method: 'DELETE', headers: katherine });
     expect(deleted.status).toBe(204);
     expect(await scanUsers()).toEqual([]);
-    expect((await fetch(`${api}/users/${user.id}`)).status).toBe(404);
+    expect((await fetch(`${api}/users/${user.id}`, { headers: katherine })).status).toBe(404);
   });
 
   it('routes other methods and unknown paths to the function, as the template’s ANY events do', async () => {
     const api = dev.stack.apiUrl as string;
+    const headers = await dev.signIn('router@example.com');
 
-    const patch = await fetch(`${api}/users`, { method: 'PATCH' });
-    const unknown = await fetch(`${api}/accounts`);
+    const patch = await fetch(`${api}/users`, { method: 'PATCH', headers });
+    const unknown = await fetch(`${api}/accounts`, { headers });
 
     expect(patch.status).toBe(405);
     expect(patch.headers.get('allow')).toBe('GET, POST');

@@ -512,10 +512,19 @@ Resources:
       'Resources.UploadsBucket.PublicAccessBlockConfiguration (no local effect)',
       'Resources.UploadsTable.PointInTimeRecoverySpecification (no local effect)',
       'Resources.UploadsTable.SSESpecification (no local effect)',
+      'Resources.UserPool.AccountRecoverySetting (no local effect)',
+      'Resources.UserPool.DeletionProtection (no local effect)',
       'Resources.UsersTable.DeletionProtectionEnabled (no local effect)',
       'Resources.UsersTable.PointInTimeRecoverySpecification (no local effect)',
       'Resources.UsersTable.SSESpecification (no local effect)',
     ]);
+    // The user pool, its client and its admin group, as the API's authorizer and `pnpm token` need them.
+    expect(repo.resources.UserPool?.ref).toMatch(/^us-east-1_/);
+    expect(repo.resources.UserPool?.attributes.Arn).toMatch(
+      /^arn:aws:cognito-idp:us-east-1:\d{12}:userpool\/us-east-1_/,
+    );
+    expect(repo.resources.UserPoolClient?.ref).toMatch(/^\w+$/);
+    expect(repo.resources.AdminGroup?.ref).toBe('admins');
     const tableName = repo.resources.UsersTable?.ref;
     expect(tableName).toMatch(/^repo-UsersTable-[A-Z0-9]{12}$/);
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));

@@ -13,6 +13,40 @@ export interface RestApiRequest {
   body?: string | null;
   isBase64Encoded?: boolean;
   stage?: string;
+  /** The signed-in caller, as API Gateway's Cognito authorizer passes it; none: no authorizer ran. */
+  caller?: { sub: string; groups?: string[] };
+}
+
+/**
+ * The claims of a Cognito ID token as a REST API's Cognito authorizer puts them in
+ * `requestContext.authorizer.claims`: every value a string, the groups one string (`admins`, or
+ * `[admins, editors]` for several).
+ */
+export function cognitoClaims(
+  { sub, groups = [] }: { sub: string; groups?: string[] },
+  { userPoolId = 'us-east-1_Example', clientId = 'exampleclientid', now = new Date() } = {},
+): Record<string, string> {
+  const seconds = Math.floor(now.getTime() / 1000);
+  return {
+    sub,
+    ...(groups.length === 0
+      ? {}
+      : { 'cognito:groups': groups.length === 1 ? (groups[0] as string) : `[${groups.join(', ')}]` }),
+    email_verified: 'true',
+    iss: `https://cognito-idp.us-east-1.amazonaws.com/${userPoolId}`,
+    'cognito:username': sub,
+    aud: clientId,
+    token_use: 'id',
+    auth_time: String(seconds),
+    exp: javaDate(new Date((seconds + 3600) * 1000)),
+    iat: javaDate(new Date(seconds * 1000)),
+  };
+}
+
+/** A date as API Gateway writes the token's times into the claims (Java's Date#toString, in UTC). */
+function javaDate(date: Date): string {
+  const [weekday, day, month, year, time] = date.toUTCString().replace(',', '').split(' ');
+  return `${weekday} ${month} ${day} ${time} UTC ${year}`;
 }
 
 /**
@@ -45,7 +79,7 @@ export function restApiEvent(request: RestApiRequest): APIGatewayProxyEvent {
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
-      authorizer: null,
+      authorizer: request.caller ? { claims: cognitoClaims(request.caller) } : null,
       protocol: 'HTTP/1.1',
       httpMethod: request.method,
       identity: {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -38,8 +39,15 @@ async function loadHandler(modulePath: string): Promise<Handler> {
   return module.handler;
 }
 
+/** A new signed-in user, as API Gateway's Cognito authorizer passes them: their record's id is `sub`. */
+const newUser = () => ({ sub: randomUUID() });
+/** A member of the admin group (ADMIN_GROUP, default `admins`). */
+const admin = { sub: randomUUID(), groups: ['admins'] };
+
+/** One request, as the admin unless the request names its caller. */
 async function call(handler: Handler, request: Parameters<typeof restApiEvent>[0]) {
-  const response = await handler(restApiEvent(request), lambdaContext({ functionName: 'users-api' }));
+  const event = restApiEvent({ caller: admin, ...request });
+  const response = await handler(event, lambdaContext({ functionName: 'users-api' }));
   return { ...response, json: response.body ? JSON.parse(response.body) : undefined };
 }
 
@@ -56,18 +64,26 @@ describe.each([
     handler = await loadHandler(modulePath);
   });
 
-  it('creates, reads, replaces and deletes a user', async () => {
+  it('lets a user create, read, replace and delete their own record', async () => {
+    const grace = newUser();
     const created = await call(handler, {
       method: 'POST',
       path: '/users',
+      caller: grace,
       headers: jsonHeaders,
       body: JSON.stringify({ name: 'Grace Hopper', email: 'grace@example.com' }),
     });
     expect(created.statusCode).toBe(201);
     const id = created.json.id as string;
+    expect(id).toBe(grace.sub);
     expect(created.headers?.Location).toBe(`/dev/users/${id}`);
 
-    const read = await call(handler, { method: 'GET', path: `/users/${id}`, resource: '/users/{id}' });
+    const read = await call(handler, {
+      method: 'GET',
+      path: `/users/${id}`,
+      resource: '/users/{id}',
+      caller: grace,
+    });
     expect(read.statusCode).toBe(200);
     expect(read.json).toEqual(created.json);
 
@@ -75,6 +91,7 @@ describe.each([
       method: 'PUT',
       path: `/users/${id}`,
       resource: '/users/{id}',
+      caller: grace,
       headers: jsonHeaders,
       body: JSON.stringify({ name: 'Rear Admiral Hopper', email: 'hopper@example.com' }),
     });
@@ -86,18 +103,67 @@ describe.each([
       createdAt: created.json.createdAt,
     });
 
-    const deleted = await call(handler, { method: 'DELETE', path: `/users/${id}`, resource: '/users/{id}' });
+    const deleted = await call(handler, {
+      method: 'DELETE',
+      path: `/users/${id}`,
+      resource: '/users/{id}',
+      caller: grace,
+    });
     expect(deleted.statusCode).toBe(204);
 
-    const gone = await call(handler, { method: 'GET', path: `/users/${id}`, resource: '/users/{id}' });
+    const gone = await call(handler, {
+      method: 'GET',
+      path: `/users/${id}`,
+      resource: '/users/{id}',
+      caller: grace,
+    });
     expect(gone.statusCode).toBe(404);
     // DELETE is idempotent: a user that is not there (any more) is deleted all the same.
     const deletedAgain = await call(handler, {
       method: 'DELETE',
       path: `/users/${id}`,
       resource: '/users/{id}',
+      caller: grace,
     });
     expect(deletedAgain.statusCode).toBe(204);
+  });
+
+  it('answers another user’s record as missing to anyone but an admin, and leaves it unchanged', async () => {
+    // Prepare: B's record, and A, who is not an admin
+    const b = newUser();
+    const a = newUser();
+    const created = await call(handler, {
+      method: 'POST',
+      path: '/users',
+      caller: b,
+      headers: jsonHeaders,
+      body: JSON.stringify({ name: 'Barbara Liskov', email: 'barbara@example.com' }),
+    });
+    const path = `/users/${b.sub}`;
+
+    // Act: A reads, replaces and deletes B
+    const read = await call(handler, { method: 'GET', path, resource: '/users/{id}', caller: a });
+    const replaced = await call(handler, {
+      method: 'PUT',
+      path,
+      resource: '/users/{id}',
+      caller: a,
+      headers: jsonHeaders,
+      body: JSON.stringify({ name: 'Mallory', email: 'mallory@example.com' }),
+    });
+    const deleted = await call(handler, { method: 'DELETE', path, resource: '/users/{id}', caller: a });
+    const listed = await call(handler, { method: 'GET', path: '/users', query: { limit: '100' }, caller: a });
+
+    // Assess: not found, each time; B as B created it; B's email nowhere in A's list
+    for (const response of [read, replaced, deleted]) expect(response.statusCode).toBe(404);
+    const asAdmin = await call(handler, { method: 'GET', path, resource: '/users/{id}' });
+    expect(asAdmin.json).toEqual(created.json);
+    expect(JSON.stringify(listed.json)).not.toContain('barbara@example.com');
+    expect(listed.json.items).toContainEqual({ id: b.sub, name: 'Barbara Liskov' });
+    // B may delete B (and leaves the table as the other tests expect it).
+    expect(
+      (await call(handler, { method: 'DELETE', path, resource: '/users/{id}', caller: b })).statusCode,
+    ).toBe(204);
   });
 
   it('answers 404 when replacing a user that does not exist, and creates nothing', async () => {
@@ -122,6 +188,7 @@ describe.each([
       const created = await call(handler, {
         method: 'POST',
         path: '/users',
+        caller: newUser(),
         headers: jsonHeaders,
         body: JSON.stringify({ name: `User ${index}`, email: `user${index}@example.com` }),
       });
@@ -154,7 +221,7 @@ describe('users-api when DynamoDB cannot be reached', () => {
     const deadHandler = createHandler({
       users: createUserStore({ db, tableName: 'users' }),
       logger: createLogger({ serviceName: 'users-api', logLevel: 'SILENT' }),
-      config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*' },
+      config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*', ADMIN_GROUP: 'admins' },
     });
 
     const response = await call(deadHandler, {
@@ -210,6 +277,7 @@ describe.each([
       const created = await call(handler, {
         method: 'POST',
         path: '/users',
+        caller: newUser(),
         headers: jsonHeaders,
         body: JSON.stringify({ name: 'Margaret Hamilton', email: 'margaret@example.com' }),
       });
@@ -227,6 +295,7 @@ describe.each([
       const created = await call(handler, {
         method: 'POST',
         path: '/users',
+        caller: newUser(),
         headers: jsonHeaders,
         body: JSON.stringify({ name: 'Katherine Johnson', email: 'katherine@example.com' }),
       });

@@ -71,6 +71,14 @@ const request: fc.Arbitrary<RestApiRequest> = fc.record({
   ),
   body,
   isBase64Encoded: fc.boolean(),
+  // Mostly signed in — the owner of the sample user, somebody else, an admin — sometimes not at all.
+  caller: fc.option(
+    fc.record({
+      sub: fc.oneof(fc.constant(sampleUserId), fc.uuid()),
+      groups: fc.constantFrom([], ['admins'], ['editors', 'admins'], ['editors']),
+    }),
+    { freq: 5, nil: undefined },
+  ),
 });
 
 beforeAll(() => {

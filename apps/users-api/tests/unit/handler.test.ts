@@ -11,6 +11,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { cognitoClaims } from '@repo/testing/api-gateway-event';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -92,7 +93,7 @@ describe('users-api handler', () => {
   });
 
   describe('POST /users', () => {
-    it('creates the user with a server-generated id, conditionally, and answers 201 with Location', async () => {
+    it('creates the caller’s own record — its id the token’s sub — conditionally, and answers 201 with Location', async () => {
       db.on(PutCommand).resolves({});
 
       const response = await invoke(sampleEvent('create-user'));
@@ -100,7 +101,7 @@ describe('users-api handler', () => {
       expect(response.statusCode).toBe(201);
       const user = response.json as typeof storedUser;
       expect(user).toMatchObject({ name: 'Ada Lovelace', email: 'ada@example.com' });
-      expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(user.id).toBe(sampleUserId);
       expect(user.createdAt).toBe(user.updatedAt);
       expect(response.headers?.Location).toBe(`/dev/users/${user.id}`);
       expect(db.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
@@ -459,6 +460,93 @@ describe('users-api handler', () => {
       expect(response.statusCode).toBe(500);
       expect(response.json).toEqual({ error: 'InternalError', message: 'An unexpected error occurred' });
       expect(response.headers?.['Content-Type']).toBe('application/json');
+    });
+  });
+
+  describe('who may do what (src/access.ts)', () => {
+    const otherUserId = '9d4e2a7b-5c1f-4b8e-a6d3-7f0e1c2b3a45';
+    const otherUser = { ...storedUser, id: otherUserId, name: 'Grace Hopper', email: 'grace@example.com' };
+    /** `event` as the signed-in `sub` (in `groups`) sends it, through API Gateway's Cognito authorizer. */
+    const as = (event: APIGatewayProxyEvent, sub: string, groups: string[] = []) => {
+      event.requestContext.authorizer = { claims: cognitoClaims({ sub, groups }) };
+      return event;
+    };
+
+    it('answers 401 and touches nothing when no verified identity reached it (no authorizer in front)', async () => {
+      for (const name of ['list-users', 'create-user', 'get-user', 'replace-user', 'delete-user'] as const) {
+        const event = sampleEvent(name);
+        event.requestContext.authorizer = null;
+
+        const response = await invoke(event);
+
+        expect(response.statusCode, name).toBe(401);
+        expect(response.json).toEqual({
+          error: 'Unauthorized',
+          message: 'Sign in: the request carries no identity',
+        });
+      }
+      expect(db.calls()).toHaveLength(0);
+    });
+
+    it('answers another user’s record as one that does not exist, for reading, replacing and deleting, and leaves it alone', async () => {
+      // Prepare: the caller is somebody else, not an admin
+      db.on(GetCommand).resolves({ Item: storedUser });
+
+      // Act
+      const read = await invoke(as(sampleEvent('get-user'), otherUserId));
+      const replaced = await invoke(as(sampleEvent('replace-user'), otherUserId));
+      const deleted = await invoke(as(sampleEvent('delete-user'), otherUserId, ['editors']));
+
+      // Assess: the same 404 a missing record gets, and not one call to the table
+      for (const response of [read, replaced, deleted]) {
+        expect(response.statusCode).toBe(404);
+        expect(response.json).toEqual({
+          error: 'UserNotFound',
+          message: `User ${sampleUserId} does not exist`,
+        });
+      }
+      expect(db.calls()).toHaveLength(0);
+    });
+
+    it('lets an admin read, replace and delete any record', async () => {
+      db.on(GetCommand).resolves({ Item: storedUser });
+      db.on(UpdateCommand).resolves({ Attributes: storedUser });
+      db.on(DeleteCommand).resolves({ Attributes: storedUser });
+
+      const read = await invoke(as(sampleEvent('get-user'), otherUserId, ['admins']));
+      const replaced = await invoke(as(sampleEvent('replace-user'), otherUserId, ['editors', 'admins']));
+      const deleted = await invoke(as(sampleEvent('delete-user'), otherUserId, ['admins']));
+
+      expect([read.statusCode, replaced.statusCode, deleted.statusCode]).toEqual([200, 200, 204]);
+      expect(read.json).toEqual(storedUser);
+    });
+
+    it('lists every record, with another user’s email for admins only', async () => {
+      db.on(ScanCommand).resolves({ Items: [storedUser, otherUser] });
+
+      const asUser = await invoke(as(sampleEvent('list-users'), sampleUserId));
+      const asAdmin = await invoke(as(sampleEvent('list-users'), otherUserId, ['admins']));
+
+      expect((asUser.json as { items: unknown[] }).items).toEqual([
+        storedUser,
+        { id: otherUserId, name: 'Grace Hopper' },
+      ]);
+      expect((asAdmin.json as { items: unknown[] }).items).toEqual([storedUser, otherUser]);
+    });
+
+    it('creates only the caller’s own record, and answers 409 when it is there already', async () => {
+      db.on(PutCommand).rejects(
+        new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: { id: { S: sampleUserId }, createdAt: { S: '2026-01-01T00:00:00.000Z' } },
+        }),
+      );
+
+      const response = await invoke(sampleEvent('create-user'));
+
+      expect(response.statusCode).toBe(409);
+      expect(db.commandCalls(PutCommand)[0]?.args[0].input.Item?.id).toBe(sampleUserId);
     });
   });
 });

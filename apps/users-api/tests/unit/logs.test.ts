@@ -34,7 +34,7 @@ const handler = () =>
   createHandler({
     users: createUserStore({ db: createDocumentClient({ maxAttempts: 1 }), tableName: 'users' }),
     logger: createLogger({ serviceName: 'users-api', logLevel: 'DEBUG' }),
-    config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*' },
+    config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*', ADMIN_GROUP: 'admins' },
   });
 
 describe('users-api logs', () => {

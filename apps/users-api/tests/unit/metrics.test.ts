@@ -35,7 +35,7 @@ function handlerWithMetrics() {
     users: createUserStore({ db: createDocumentClient({ maxAttempts: 1 }), tableName: 'users' }),
     logger: createLogger({ serviceName: 'users-api', logLevel: 'SILENT' }),
     metrics: createMetrics({ serviceName: 'users-api' }),
-    config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*' },
+    config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*', ADMIN_GROUP: 'admins' },
   });
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '@repo/aws/dynamodb';
 import { createLogger } from '@repo/logging/logger';
@@ -47,15 +48,17 @@ function tracedHandler() {
     users: createUserStore({ db, tableName }),
     logger: createLogger({ serviceName: 'users-api', logLevel: 'SILENT' }),
     tracer,
-    config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*' },
+    config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*', ADMIN_GROUP: 'admins' },
   });
 }
 
 /** One invocation as Lambda runs it (a fresh trace header), and the trace it left once it is complete. */
 const invoke = (handler: ReturnType<typeof tracedHandler>, request: RestApiRequest) =>
   traceOfInvocation(daemon, () =>
-    handler(restApiEvent(request), lambdaContext({ functionName: 'users-api' })),
+    handler(restApiEvent({ caller, ...request }), lambdaContext({ functionName: 'users-api' })),
   );
+/** The signed-in user every request of these tests comes from. */
+const caller = { sub: randomUUID() };
 
 describe('users-api tracing (X-Ray)', () => {
   it('annotates each invocation with the user id and hangs its DynamoDB calls under it, without personal data', async () => {
@@ -63,7 +66,7 @@ describe('users-api tracing (X-Ray)', () => {
     const name = 'Tracy Tracewell';
     const email = 'tracy.tracewell@example.com';
 
-    // POST /users: the id is the server's, known only once the user is created.
+    // POST /users: the caller's own record, its id their token's sub.
     const created = await invoke(handler, {
       method: 'POST',
       path: '/users',
@@ -72,7 +75,7 @@ describe('users-api tracing (X-Ray)', () => {
     });
     expect(created.result.statusCode).toBe(201);
     const userId = (JSON.parse(created.result.body) as { id: string }).id;
-    expect(userId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(userId).toBe(caller.sub);
     expect(created.invocation).toMatchObject({
       trace_id: created.traceId,
       type: 'subsegment',
