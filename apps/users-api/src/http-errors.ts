@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import { createError, type HttpError } from '@middy/util';
+import { UnauthenticatedError } from '@repo/events/cognito-caller';
 import type { core } from 'zod/mini';
-import { UnauthenticatedError } from './access.ts';
 import {
   InvalidPageTokenError,
   UserAlreadyExistsError,
