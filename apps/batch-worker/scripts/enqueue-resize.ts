@@ -21,7 +21,8 @@ import {
   type SendMessageBatchRequestEntry,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { defaultSizes, type OutputFormat } from '@repo/image/resize-image';
+import { defaultSizes } from '@repo/image/outputs';
+import type { OutputFormat } from '@repo/image/resize-image';
 import { findWorkspaceRoot } from '@repo/sam-template/read-template';
 import pLimit from 'p-limit';
 import * as z from 'zod/mini';

@@ -1,5 +1,6 @@
 import { messagesOf, objectsOf, type S3ObjectRef, s3DeliverySchema } from '@repo/events/s3';
-import type { OutputFormat, OutputSize } from '@repo/image/resize-image';
+import type { OutputSize } from '@repo/image/outputs';
+import type { OutputFormat } from '@repo/image/resize-image';
 import * as z from 'zod/mini';
 
 /** A resize job as producers send it (`pnpm enqueue-resize` among them). */

@@ -1,7 +1,8 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3ObjectRef } from '@repo/events/s3';
 import { ImageError, ImageTooLargeError } from '@repo/image/image-errors';
-import { type OutputFormat, type OutputSize, resizeImage } from '@repo/image/resize-image';
+import { type OutputSize, outputKeyOf } from '@repo/image/outputs';
+import { type OutputFormat, resizeImage } from '@repo/image/resize-image';
 
 export interface ResizeSettings {
   sizes: readonly OutputSize[];
@@ -101,9 +102,8 @@ export async function resizeUpload(
 
   const resized = performance.now();
   ensureTime('upload');
-  const name = key.slice(settings.inputPrefix.length);
   const outputs = images.map((image) => ({
-    key: `${settings.outputPrefix}${image.size}/${name}`,
+    key: outputKeyOf(settings, key, image.size),
     size: image.size,
     width: image.width,
     height: image.height,

@@ -1,5 +1,5 @@
 import { integer, requiredString } from '@repo/config/env';
-import { defaultSizes } from '@repo/image/resize-image';
+import { defaultSizes } from '@repo/image/outputs';
 import * as z from 'zod/mini';
 import type { ResizeSettings } from './resize-upload.ts';
 

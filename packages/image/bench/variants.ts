@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { defaultSizes, resizeImage } from '../src/resize-image.ts';
+import { defaultSizes } from '../src/outputs.ts';
+import { resizeImage } from '../src/resize-image.ts';
 
 /** resizeImage's default; the naive port refuses the same inputs. */
 const limitInputPixels = 50_000_000;

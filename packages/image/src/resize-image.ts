@@ -1,13 +1,6 @@
 import sharp, { type Metadata } from 'sharp';
 import { CorruptImageError, ImageTooManyPixelsError, UnsupportedImageFormatError } from './image-errors.ts';
-
-export interface OutputSize {
-  /** Used in output keys: processed/<name>/<file>. */
-  name: string;
-  /** Bounding box: the output fits inside it, keeping the aspect ratio, and is never upscaled. */
-  width: number;
-  height: number;
-}
+import { defaultSizes, type OutputSize } from './outputs.ts';
 
 export type OutputFormat = 'jpeg' | 'webp' | 'avif';
 
@@ -28,14 +21,6 @@ export interface ResizedImage {
   contentType: string;
   data: Buffer;
 }
-
-/** thumbnail 150, small 300, medium 600, large 1200 (bounding boxes). */
-export const defaultSizes: readonly OutputSize[] = [
-  { name: 'thumbnail', width: 150, height: 150 },
-  { name: 'small', width: 300, height: 300 },
-  { name: 'medium', width: 600, height: 600 },
-  { name: 'large', width: 1200, height: 1200 },
-];
 
 const contentTypes: Record<OutputFormat, string> = {
   jpeg: 'image/jpeg',

@@ -7,14 +7,8 @@ import {
   ImageTooManyPixelsError,
   UnsupportedImageFormatError,
 } from '../src/image-errors.ts';
-import {
-  configureSharp,
-  defaultSizes,
-  fitInside,
-  type OutputSize,
-  resizeImage,
-  sharpSettingsFor,
-} from '../src/resize-image.ts';
+import { defaultSizes, type OutputSize } from '../src/outputs.ts';
+import { configureSharp, fitInside, resizeImage, sharpSettingsFor } from '../src/resize-image.ts';
 import {
   channelDistance,
   colourName,

@@ -7,7 +7,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { defaultSizes } from '@repo/image/resize-image';
+import { defaultSizes } from '@repo/image/outputs';
 import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
 import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';

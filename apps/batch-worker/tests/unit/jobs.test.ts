@@ -1,4 +1,4 @@
-import { defaultSizes } from '@repo/image/resize-image';
+import { defaultSizes } from '@repo/image/outputs';
 import { describe, expect, it } from 'vitest';
 import { parseMessage, sizesFor } from '../../src/jobs.ts';
 import { s3Notification, s3TestEvent, snsEnvelope } from './events.ts';

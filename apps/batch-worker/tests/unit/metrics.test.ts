@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { defaultSizes } from '@repo/image/resize-image';
+import { defaultSizes } from '@repo/image/outputs';
 import { createLogger } from '@repo/logging/logger';
 import { createMetrics } from '@repo/logging/metrics';
 import { lambdaContext } from '@repo/testing/lambda-context';

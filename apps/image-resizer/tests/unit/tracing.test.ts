@@ -1,6 +1,6 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '@repo/aws/s3';
-import { defaultSizes } from '@repo/image/resize-image';
+import { defaultSizes } from '@repo/image/outputs';
 import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
 import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
