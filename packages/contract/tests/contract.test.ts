@@ -64,11 +64,12 @@ describe('the contract check', () => {
     expect(failuresOf(report)).toEqual([]);
     expect(report.results.map((result) => result.logicalId)).toEqual([
       'UsersApiFunction',
+      'UploadsApiFunction',
       'ImageResizerFunction',
       'UploadProcessorFunction',
       'BatchWorkerFunction',
     ]);
-    expect(report.results.map((result) => result.warnings)).toEqual([[], [], [], []]);
+    expect(report.results.map((result) => result.warnings)).toEqual([[], [], [], [], []]);
   });
 
   describe('IAM', () => {
@@ -406,7 +407,7 @@ describe('pnpm check:contract (cli.ts)', () => {
     expect(result.stdout).toMatch(
       /^✓ UsersApiFunction \(apps\/users-api\): env: .*; IAM: 5 commands → .*; events: .*$/m,
     );
-    expect(result.stdout).toMatch(/^contract: 4 functions match template\.yaml \(\d+\.\d s\)$/m);
+    expect(result.stdout).toMatch(/^contract: 5 functions match template\.yaml \(\d+\.\d s\)$/m);
   });
 
   it('prints the failure and exits 1 on a broken template', () => {
@@ -423,6 +424,6 @@ describe('pnpm check:contract (cli.ts)', () => {
     expect(result.stdout).toContain(
       '✗ UploadProcessorFunction (apps/upload-processor): requires UPLOADS_TABLE_NAME',
     );
-    expect(result.stdout).toMatch(/^contract: 1 failure in 4 functions of /m);
+    expect(result.stdout).toMatch(/^contract: 1 failure in 5 functions of /m);
   });
 });

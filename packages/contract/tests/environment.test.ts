@@ -89,6 +89,7 @@ describe('requiredVariables', () => {
       'batch-worker': ['DEFAULT_BUCKET'],
       'image-resizer': [],
       'upload-processor': ['UPLOADS_TABLE_NAME', 'UPLOADS_TOPIC_ARN'],
+      'uploads-api': ['UPLOADS_BUCKET_NAME'],
       'users-api': ['USERS_TABLE_NAME'],
     });
     for (const [, schema] of schemas) {

@@ -17,7 +17,7 @@ import {
 
 const root = findWorkspaceRoot();
 const real = readTemplate(join(root, 'template.yaml'));
-const apps = ['batch-worker', 'image-resizer', 'upload-processor', 'users-api'];
+const apps = ['batch-worker', 'image-resizer', 'upload-processor', 'uploads-api', 'users-api'];
 
 /** What `sam deploy` leaves in CloudFormation: the same template with every function's code in S3. */
 function packaged(template: Template): Template {
@@ -47,7 +47,15 @@ describe('ownership in template.yaml', () => {
     expect(functionsOf(real, 'users-api')).toEqual(['UsersApiFunction']);
     expect(functionsOf(real, 'batch-worker')).toEqual(['BatchWorkerFunction']);
     const platform = Object.keys(real.Resources).filter((id) => !ownerOf(real.Resources[id] as never));
-    expect(platform.sort()).toEqual(['AlarmTopic', 'PipelineDashboard', 'UploadsBucket']);
+    // The user pool too: both APIs' authorizers use it.
+    expect(platform.sort()).toEqual([
+      'AdminGroup',
+      'AlarmTopic',
+      'PipelineDashboard',
+      'UploadsBucket',
+      'UserPool',
+      'UserPoolClient',
+    ]);
   });
 
   it("keeps each app's resources to itself: they refer only to their own app's resources, the platform's and parameters", () => {
@@ -103,6 +111,7 @@ describe('composing one app’s deploy', () => {
     const { notShipped } = compose('batch-worker', real, packaged(real));
     expect(notShipped).toEqual([
       "UsersApiFunction's code (users-api; ships with `pnpm run deploy users-api`)",
+      "UploadsApiFunction's code (uploads-api; ships with `pnpm run deploy uploads-api`)",
       "ImageResizerFunction's code (image-resizer; ships with `pnpm run deploy image-resizer`)",
       "UploadProcessorFunction's code (upload-processor; ships with `pnpm run deploy upload-processor`)",
     ]);
@@ -223,7 +232,7 @@ describe('pnpm run deploy (dry run)', () => {
     const composed = join(stack, '.aws-sam/deploy/users-api/template.prod.json');
     expect(lines).toContain(`$ sam deploy --template-file ${composed} ${config}`);
     expect(result.stderr).toMatch(
-      /users-api → lambda-monorepo-prod: ships UsersTable, UserPool, UserPoolClient, AdminGroup, UsersApi, UsersApiFunction/,
+      /users-api → lambda-monorepo-prod: ships UsersTable, UsersApi, UsersApiFunction/,
     );
     const template = JSON.parse(readFileSync(composed, 'utf8')) as Template;
     expect(template.Resources.UsersApiFunction?.Properties?.CodeUri).toBe(

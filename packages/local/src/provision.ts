@@ -500,6 +500,7 @@ async function createUserPoolGroup(
 // Access, encryption and housekeeping settings that change nothing a function can observe locally.
 const bucketPropertiesWithoutLocalEffect = [
   'PublicAccessBlockConfiguration',
+  'CorsConfiguration',
   'BucketEncryption',
   'OwnershipControls',
   'LifecycleConfiguration',

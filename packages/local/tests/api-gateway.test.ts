@@ -75,6 +75,13 @@ describe('apiRoutes', () => {
     expect(unsupported).toEqual([
       'Resources.UsersApi.Cors (not applied by the local API)',
       'Resources.UsersApi.MethodSettings (not applied by the local API)',
+      'Resources.UploadsApi.Cors (not applied by the local API)',
+      'Resources.UploadsApi.MethodSettings (not applied by the local API)',
+    ]);
+    const uploads = routes.filter((candidate) => candidate.functionId === 'UploadsApiFunction');
+    expect(uploads.map(({ method, path, restApiId }) => `${restApiId} ${method} ${path}`)).toEqual([
+      'UploadsApi POST /uploads',
+      'UploadsApi GET /uploads/{uploadId}',
     ]);
   });
 

@@ -221,6 +221,71 @@ describe('pnpm dev with the repo template', () => {
     for (const client of [s3, sns, sqs]) client.destroy();
   });
 
+  it('takes an upload through a link from the uploads API to its record, its notification and four sizes', async () => {
+    // Prepare: a signed-in user, a subscriber on the uploads topic
+    const api = dev.stack.apiUrl as string;
+    const config = {
+      endpoint: dev.stack.endpoint,
+      region: dev.stack.region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    };
+    const [sns, sqs] = [new SNSClient(config), new SQSClient(config)];
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'e2e-link-upload-subscriber' }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: dev.stack.resources.UploadsTopic?.ref,
+        Protocol: 'sqs',
+        Endpoint: Attributes?.QueueArn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
+    const headers = await dev.signIn('photographer@example.com');
+    const image = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: 'navy' } })
+      .jpeg()
+      .toBuffer();
+
+    // Act: ask for a link, and upload through it as a browser would
+    const created = await fetch(`${api}/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ contentType: 'image/jpeg', size: image.length }),
+    });
+    expect(created.status).toBe(201);
+    const link = (await created.json()) as { uploadId: string; url: string; headers: Record<string, string> };
+    const put = await fetch(link.url, { method: 'PUT', headers: link.headers, body: image });
+    expect(put.status).toBe(200);
+
+    // Assess: four links once image-resizer has written the sizes, the record announced once
+    const outputs = await eventually(
+      async () => {
+        const response = await fetch(`${api}/uploads/${link.uploadId}`, { headers });
+        const body = (await response.json()) as { outputs: Record<string, { url: string } | null> };
+        return Object.values(body.outputs).every(Boolean) ? body.outputs : undefined;
+      },
+      undefined,
+      'four sizes of the linked upload',
+    );
+    const small = await fetch(outputs.small?.url ?? '');
+    expect((await sharp(Buffer.from(await small.arrayBuffer())).metadata()).width).toBe(300);
+    const messages = await eventually(
+      async () => {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        return Messages.length > 0 ? Messages : undefined;
+      },
+      undefined,
+      'the upload announced',
+    );
+    expect(messages.map((message) => JSON.parse(message.Body ?? '{}').upload.key)).toEqual([
+      `uploads/${JSON.parse(Buffer.from(headers.authorization.split('.')[1] ?? '', 'base64url').toString()).sub}/${link.uploadId}`,
+    ]);
+    for (const client of [sns, sqs]) client.destroy();
+  });
+
   it('resizes an object named by a job on the ResizeJobsQueue (SQS → batch-worker → S3)', async () => {
     const config = {
       endpoint: dev.stack.endpoint,

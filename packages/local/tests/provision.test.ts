@@ -509,6 +509,7 @@ Resources:
     // Nothing the repo template relies on is missing; settings with no local meaning are named.
     expect(repo.unsupported).toEqual([
       'Resources.UploadsBucket.BucketEncryption (no local effect)',
+      'Resources.UploadsBucket.CorsConfiguration (no local effect)',
       'Resources.UploadsBucket.PublicAccessBlockConfiguration (no local effect)',
       'Resources.UploadsTable.PointInTimeRecoverySpecification (no local effect)',
       'Resources.UploadsTable.SSESpecification (no local effect)',
