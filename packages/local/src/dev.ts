@@ -25,6 +25,7 @@ import {
   stackBuildDir,
 } from './local-stack.ts';
 import { S3EventStamps } from './s3-events.ts';
+import { startS3Gate } from './s3-gate.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 import type { LocalResource, Log } from './types.ts';
 
@@ -148,6 +149,16 @@ async function main(argv: string[]): Promise<void> {
   }
   const unsupported = [...provisioned.unsupported, ...api.unsupported, ...functions.unsupported];
   for (const feature of unsupported) warn(`not supported locally, ignored: ${feature}`);
+
+  // S3's checks of presigned requests, which moto does not make: the functions' S3 clients go through
+  // the gate (AWS_ENDPOINT_URL_S3), so the links they hand out point at it.
+  const gate = await startS3Gate({
+    target: aws.endpoint,
+    region: aws.region,
+    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+  });
+  stops.aws.push(() => gate.close());
+  for (const spec of functions.specs) spec.environment.AWS_ENDPOINT_URL_S3 = gate.endpoint;
 
   await buildApps(functions, log);
   const host = new FunctionHost(

@@ -255,6 +255,18 @@ describe('pnpm dev with the repo template', () => {
     });
     expect(created.status).toBe(201);
     const link = (await created.json()) as { uploadId: string; url: string; headers: Record<string, string> };
+    // What the link does not allow is refused, as S3 refuses it (pnpm dev's S3 gate in front of moto)
+    const otherType = await fetch(link.url, {
+      method: 'PUT',
+      headers: { ...link.headers, 'Content-Type': 'image/svg+xml' },
+      body: image,
+    });
+    const longer = await fetch(link.url, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'image/jpeg' },
+      body: Buffer.concat([image, image]),
+    });
+    expect([otherType.status, longer.status]).toEqual([403, 403]);
     const put = await fetch(link.url, { method: 'PUT', headers: link.headers, body: image });
     expect(put.status).toBe(200);
 
