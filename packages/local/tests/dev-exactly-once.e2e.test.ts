@@ -2,13 +2,8 @@ import { readFileSync } from 'node:fs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   dynamoDbOperation,
   type LostAnswerProxy,
@@ -21,6 +16,7 @@ import { eventually } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackFile } from '../src/local-stack.ts';
 import { type DevProcess, startDev } from './dev-process.ts';
+import { subscribedQueue } from './sqs-helpers.ts';
 
 // The repo's stack on a local AWS that applies some writes and loses their answers, or answers slowly,
 // as the issue that found the bugs tried it: pnpm dev pointed through AWS_ENDPOINT_URL at a proxy in
@@ -72,22 +68,7 @@ afterAll(async () => {
 const ref = (logicalId: string) => dev.stack.resources[logicalId]?.ref as string;
 
 /** A queue subscribed to the uploads topic: what a consumer of the announcements receives. */
-async function subscriber(name: string): Promise<string> {
-  const { sns, sqs } = clients;
-  const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: ref('UploadsTopic'),
-      Protocol: 'sqs',
-      Endpoint: Attributes?.QueueArn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
-  return QueueUrl;
-}
+const subscriber = (name: string) => subscribedQueue(clients, ref('UploadsTopic'), name);
 
 /** The keys of the announcements on `queueUrl`, read until it stays empty for two seconds. */
 async function announcedKeys(queueUrl: string): Promise<string[]> {

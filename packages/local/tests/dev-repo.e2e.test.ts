@@ -2,18 +2,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { eventually } from '@repo/testing/wait';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, startDev } from './dev-process.ts';
+import { subscribedQueue } from './sqs-helpers.ts';
 
 let dev: DevProcess;
 let db: DynamoDBClient;
@@ -171,17 +166,10 @@ describe('pnpm dev with the repo template', () => {
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     };
     const [s3, sns, sqs] = [new S3Client(config), new SNSClient(config), new SQSClient(config)];
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'e2e-upload-subscriber' }));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn: dev.stack.resources.UploadsTopic?.ref,
-        Protocol: 'sqs',
-        Endpoint: Attributes?.QueueArn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
+    const QueueUrl = await subscribedQueue(
+      { sns, sqs },
+      dev.stack.resources.UploadsTopic?.ref,
+      'e2e-upload-subscriber',
     );
 
     await s3.send(
@@ -230,17 +218,10 @@ describe('pnpm dev with the repo template', () => {
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     };
     const [sns, sqs] = [new SNSClient(config), new SQSClient(config)];
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'e2e-link-upload-subscriber' }));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn: dev.stack.resources.UploadsTopic?.ref,
-        Protocol: 'sqs',
-        Endpoint: Attributes?.QueueArn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
+    const QueueUrl = await subscribedQueue(
+      { sns, sqs },
+      dev.stack.resources.UploadsTopic?.ref,
+      'e2e-link-upload-subscriber',
     );
     const headers = await dev.signIn('photographer@example.com');
     const image = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: 'navy' } })

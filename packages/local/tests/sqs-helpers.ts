@@ -1,4 +1,5 @@
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /** Messages still in the queue, visible or in flight. */
 export async function messagesLeft(sqs: SQSClient, queueUrl: string): Promise<number> {
@@ -11,4 +12,25 @@ export async function messagesLeft(sqs: SQSClient, queueUrl: string): Promise<nu
   return (
     Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)
   );
+}
+
+/** A new queue `name` subscribed to `topicArn` (raw delivery): what a consumer of the topic receives. */
+export async function subscribedQueue(
+  { sns, sqs }: { sns: SNSClient; sqs: SQSClient },
+  topicArn: string | undefined,
+  name: string,
+): Promise<string> {
+  const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: Attributes?.QueueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  return QueueUrl;
 }
