@@ -314,6 +314,11 @@ export async function startApiServer({
         else send(response, requestId, internalServerError);
       });
   });
+  // Longer than any client keeps an idle connection (undici: 4 s, the SDK's agents: their own), so a
+  // client never sends on a socket the server is closing at that moment (Node's default is 5 s, and on
+  // a loaded machine a client's reuse and the server's close met: "other side closed").
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.listen(port, host);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;

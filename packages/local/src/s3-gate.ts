@@ -138,6 +138,9 @@ export async function startS3Gate({
     return undefined;
   }
 
+  // Idle connections outlive the clients' own idle timeouts, as the local API's do (see startApiServer).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
