@@ -166,7 +166,7 @@ export async function provisionStack({
       const events = (resource.properties.Events ?? {}) as Record<string, FunctionEvent>;
       for (const [eventName, event] of Object.entries(events)) {
         await step(`${logicalId}.Events.${eventName}`, event.Type, () =>
-          wireEvent(context, logicalId, eventName, event),
+          wireEvent(context, logicalId, eventName, event, Number(resource.properties.Timeout ?? 3)),
         );
       }
     }
@@ -777,14 +777,20 @@ interface FunctionEvent {
   Properties?: Properties;
 }
 
-async function wireEvent(context: Context, functionId: string, eventName: string, event: FunctionEvent) {
+async function wireEvent(
+  context: Context,
+  functionId: string,
+  eventName: string,
+  event: FunctionEvent,
+  timeoutSeconds: number,
+) {
   const where = `Resources.${functionId}.Events.${eventName}`;
   const properties = () => resolve(event.Properties ?? {}, context.stack);
   switch (event.Type) {
     case 'Api':
       return; // served by the local API Gateway
     case 'SQS':
-      return sqsEvent(context, where, functionId, eventName, properties());
+      return sqsEvent(context, where, functionId, eventName, properties(), timeoutSeconds);
     case 'EventBridgeRule':
       return eventBridgeRuleEvent(context, where, functionId, eventName, properties());
     case 'S3':
@@ -794,12 +800,13 @@ async function wireEvent(context: Context, functionId: string, eventName: string
   }
 }
 
-function sqsEvent(
+async function sqsEvent(
   context: Context,
   where: string,
   functionId: string,
   eventName: string,
   properties: Properties,
+  timeoutSeconds: number,
 ) {
   const queue = Object.values(context.resources).find(
     (resource) => resource.type === 'AWS::SQS::Queue' && resource.attributes.Arn === properties.Queue,
@@ -807,6 +814,16 @@ function sqsEvent(
   if (!queue) {
     context.unsupported.push(`${where}.Queue (${properties.Queue} is not a queue of this template)`);
     return;
+  }
+  // AWS refuses the mapping (and so the deploy): a batch would come back while the function still runs.
+  const { Attributes } = await context.clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queue.ref, AttributeNames: ['VisibilityTimeout'] }),
+  );
+  const visibility = Number(Attributes?.VisibilityTimeout ?? 30);
+  if (visibility < timeoutSeconds) {
+    throw new ProvisionError(
+      `${where}: Queue visibility timeout: ${visibility} seconds is less than Function timeout: ${timeoutSeconds} seconds (AWS refuses this mapping; AWS advises six times the function's timeout)`,
+    );
   }
   // Filtering happens in Lambda's poller, which the dev server does not reproduce.
   if (properties.FilterCriteria !== undefined) context.unsupported.push(`${where}.FilterCriteria`);

@@ -473,6 +473,34 @@ Resources:
     );
   });
 
+  it('refuses an SQS event whose queue hides a batch for less than the function may run, as AWS does', async () => {
+    // Prepare: the queue's default 30 s visibility against a 60 s function
+    const template = parseTemplate(`
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: worker/
+      Handler: index.handler
+      Runtime: nodejs22.x
+      Timeout: 60
+      Events:
+        Jobs:
+          Type: SQS
+          Properties: { Queue: !GetAtt Jobs.Arn }
+`);
+
+    // Act
+    const provisioning = provisionStack({ template, endpoint: moto.endpoint, stackName: 'short-visibility' });
+
+    // Assess
+    await expect(provisioning).rejects.toThrow(
+      'Resources.Worker.Events.Jobs: Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds',
+    );
+  });
+
   it('rejects a parameter that has neither a default nor an override, and an invalid override', async () => {
     // Prepare
     const template = parseTemplate(`
