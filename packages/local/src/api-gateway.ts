@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Authorization, CognitoRouteAuthorizer } from './cognito-authorizer.ts';
-import type { Invoke, Log } from './types.ts';
+import { type Invoke, isThrottled, type Log } from './types.ts';
 
 /** One `Type: Api` event of a function: a method on a resource of a REST API. */
 export interface ApiRoute {
@@ -428,7 +428,7 @@ async function serveRequest(
   }
   const trigger = `${method} ${path}`;
   const outcome = await invoke(route.functionId, event, trigger);
-  if (!outcome.ok && outcome.error.errorType === 'TooManyRequestsException') {
+  if (isThrottled(outcome)) {
     // Lambda refused the invocation (over the function's concurrency): API Gateway answers 500 for a
     // rejected invocation request, 502 only for a function that ran and failed.
     const answer = gatewayAnswer(responses, {

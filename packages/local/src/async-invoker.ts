@@ -9,7 +9,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Invoke, InvokeOutcome, Log } from './types.ts';
+import { type Invoke, type InvokeOutcome, isThrottled, type Log } from './types.ts';
 
 /** Where Lambda sends the record of an asynchronous invocation (`DestinationConfig` in the template). */
 export interface Destination {
@@ -207,7 +207,7 @@ export function startAsyncInvoker({
         event,
         `async:${eventName}${retry > 0 ? ` (retry ${retry})` : ''}`,
       );
-      if (!outcome.ok && outcome.error.errorType === 'TooManyRequestsException') {
+      if (isThrottled(outcome)) {
         throttles += 1;
         const delayMs = Math.min(firstThrottleBackoffMs * 2 ** (throttles - 1), maxThrottleBackoffMs);
         await sleep(delayMs, undefined, { signal: stopping.signal }).catch(() => undefined);

@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { EmfLineSplitter } from './emf.ts';
 import { LocalTraces } from './traces.ts';
-import type { InvokeError, InvokeOutcome, Log } from './types.ts';
+import { type InvokeError, type InvokeOutcome, type Log, throttledError } from './types.ts';
 
 /** One function as the host runs it: a built handler module and the environment Lambda would give it. */
 export interface FunctionSpec {
@@ -53,15 +53,6 @@ export interface ConcurrencyStats {
   coldStarts: number;
   throttles: number;
 }
-
-/** The error Lambda answers an invocation over the function's concurrency limit with (HTTP 429). */
-export const throttledError: InvokeError = {
-  errorType: 'TooManyRequestsException',
-  errorMessage: 'Rate Exceeded.',
-};
-
-export const isThrottled = (outcome: InvokeOutcome) =>
-  !outcome.ok && outcome.error.errorType === throttledError.errorType;
 
 interface Pending {
   requestId: string;

@@ -8,7 +8,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttribute, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
-import type { Invoke, Log } from './types.ts';
+import { type Invoke, isThrottled, type Log } from './types.ts';
 
 export interface SqsPollerOptions {
   sqs: SQSClient;
@@ -140,7 +140,7 @@ export function startSqsPoller({
       // Lambda deletes nothing: the batch comes back after the visibility timeout, and SQS's redrive
       // policy moves messages to the DLQ once they exceed maxReceiveCount. A throttled batch is the same.
       say(
-        `batch of ${messages.length} ${outcome.error.errorType === 'TooManyRequestsException' ? 'throttled' : 'failed'} (${outcome.error.errorType}); messages return after the visibility timeout`,
+        `batch of ${messages.length} ${isThrottled(outcome) ? 'throttled' : 'failed'} (${outcome.error.errorType}); messages return after the visibility timeout`,
       );
       return;
     }

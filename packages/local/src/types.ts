@@ -10,6 +10,15 @@ export type InvokeOutcome =
   | { ok: true; result: unknown; requestId: string; durationMs: number; initMs?: number }
   | { ok: false; error: InvokeError; requestId: string; durationMs: number; initMs?: number };
 
+/** The error Lambda answers an invocation over the function's concurrency limit with (HTTP 429). */
+export const throttledError: InvokeError = {
+  errorType: 'TooManyRequestsException',
+  errorMessage: 'Rate Exceeded.',
+};
+
+export const isThrottled = (outcome: InvokeOutcome) =>
+  !outcome.ok && outcome.error.errorType === throttledError.errorType;
+
 /**
  * Invokes one function (by logical id) once with `event`, as Lambda would, and resolves with the
  * outcome. It never rejects for a handler error, a timeout or a crash: those are `ok: false` outcomes.

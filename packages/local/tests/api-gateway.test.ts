@@ -12,7 +12,7 @@ import {
   startApiServer,
   toProxyEvent,
 } from '../src/api-gateway.ts';
-import type { InvokeOutcome } from '../src/types.ts';
+import { type InvokeOutcome, throttledError } from '../src/types.ts';
 
 // The PNG signature and the start of an IHDR chunk: bytes that are not UTF-8.
 const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
@@ -741,7 +741,7 @@ describe('startApiServer', () => {
 describe('startApiServer: API Gateway’s own answers', () => {
   const throttled: InvokeOutcome = {
     ok: false,
-    error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
+    error: throttledError,
     requestId: 'r',
     durationMs: 0,
   };

@@ -11,7 +11,7 @@ import { type MotoServer, startMoto } from '@repo/testing/moto';
 import { waitFor } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AsyncInvokerOptions, startAsyncInvoker } from '../src/async-invoker.ts';
-import type { Invoke, InvokeError, InvokeOutcome } from '../src/types.ts';
+import { type Invoke, type InvokeError, type InvokeOutcome, throttledError } from '../src/types.ts';
 import { messagesLeft } from './sqs-helpers.ts';
 
 const region = 'us-east-1';
@@ -80,6 +80,8 @@ const failure: Answer = {
   error: { errorType: 'NotAnImageError', errorMessage: 'not an image', stackTrace: ['at resize'] },
 };
 const success: Answer = { ok: true, result: { resized: 3 } };
+/** Lambda's answer when the function is at its concurrency limit. */
+const throttled: Answer = { ok: false, error: throttledError };
 
 /** A fake function: records every call and answers with the scripted outcomes (the last one repeats). */
 function fakeFunction(...answers: Answer[]) {
@@ -349,10 +351,6 @@ describe('startAsyncInvoker', () => {
     // Prepare: the function is at its limit twice, then runs
     const delivery = await createQueue();
     const onSuccess = await createQueue();
-    const throttled: Answer = {
-      ok: false,
-      error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
-    };
     const { invoke, calls } = fakeFunction(throttled, throttled, success);
     await deliver(delivery.url, objectCreated);
 
@@ -379,10 +377,7 @@ describe('startAsyncInvoker', () => {
   it('gives a throttled event up as EventAgeExceeded once it is older than maximumEventAgeInSeconds', async () => {
     const delivery = await createQueue();
     const onFailure = await createQueue();
-    const { invoke } = fakeFunction({
-      ok: false,
-      error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
-    });
+    const { invoke } = fakeFunction(throttled);
     await deliver(delivery.url, objectCreated);
 
     const { invoker } = run({

@@ -14,7 +14,7 @@ import { waitFor } from '@repo/testing/wait';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SqsPollerOptions, startSqsPoller } from '../src/sqs-poller.ts';
-import type { Invoke, InvokeOutcome } from '../src/types.ts';
+import { type Invoke, type InvokeOutcome, throttledError } from '../src/types.ts';
 import { messagesLeft } from './sqs-helpers.ts';
 
 const region = 'us-east-1';
@@ -236,7 +236,7 @@ describe('startSqsPoller', () => {
     const throttled = () =>
       ({
         ok: false,
-        error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
+        error: throttledError,
       }) as const;
     const { invoke, events } = fakeFunction(throttled, () => ({}));
 
