@@ -54,12 +54,11 @@ export async function startS3Gate({
     applyChecksum: false,
   });
 
+  // The check reads the URL and the headers only: a body (an upload) streams on, or is drained.
   const server = createServer(async (incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
     const refusal = await check(incoming);
     if (refusal) {
+      incoming.resume();
       answer(outgoing, refusal);
       return;
     }
@@ -75,7 +74,7 @@ export async function startS3Gate({
       outgoing.writeHead(response.statusCode ?? 502, response.headers);
       response.pipe(outgoing);
     });
-    forwarded.end(body);
+    incoming.pipe(forwarded);
   });
 
   /** Why S3 would refuse `incoming`, or undefined when it is no presigned request or a valid one. */
