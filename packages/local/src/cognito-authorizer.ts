@@ -3,8 +3,8 @@ import {
   ListUserPoolClientsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
+import { asApiGatewayPasses } from '@repo/testing/api-gateway-event';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
-import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 
 /** A route's Cognito user pool authorizer, as the template declares it (intrinsics resolved). */
 export interface CognitoRouteAuthorizer {
@@ -86,26 +86,6 @@ export function cognitoAuthorizer({
     },
     close: () => cognito.destroy(),
   };
-}
-
-/** A token's claims as a REST API's Cognito authorizer hands them to the integration. */
-export function asApiGatewayPasses(payload: JwtPayload): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(payload).map(([name, value]) => {
-      if ((name === 'exp' || name === 'iat') && typeof value === 'number') return [name, javaDate(value)];
-      if (Array.isArray(value)) return [name, `[${value.join(', ')}]`];
-      return [name, typeof value === 'string' ? value : JSON.stringify(value)];
-    }),
-  );
-}
-
-/** Epoch seconds as API Gateway writes `exp` and `iat` (Java's Date#toString, in UTC). */
-function javaDate(seconds: number): string {
-  const [weekday, day, month, year, time] = new Date(seconds * 1000)
-    .toUTCString()
-    .replace(',', '')
-    .split(' ');
-  return `${weekday} ${month} ${day} ${time} UTC ${year}`;
 }
 
 /**

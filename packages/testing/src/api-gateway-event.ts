@@ -19,33 +19,48 @@ export interface RestApiRequest {
 
 /**
  * The claims of a Cognito ID token as a REST API's Cognito authorizer puts them in
- * `requestContext.authorizer.claims`: every value a string, the groups one string (`admins`, or
- * `[admins, editors]` for several).
+ * `requestContext.authorizer.claims` (see asApiGatewayPasses).
  */
 export function cognitoClaims(
   { sub, groups = [] }: { sub: string; groups?: string[] },
   { userPoolId = 'us-east-1_Example', clientId = 'exampleclientid', now = new Date() } = {},
 ): Record<string, string> {
   const seconds = Math.floor(now.getTime() / 1000);
-  return {
+  return asApiGatewayPasses({
     sub,
-    ...(groups.length === 0
-      ? {}
-      : { 'cognito:groups': groups.length === 1 ? (groups[0] as string) : `[${groups.join(', ')}]` }),
-    email_verified: 'true',
+    ...(groups.length === 0 ? {} : { 'cognito:groups': groups }),
+    email_verified: true,
     iss: `https://cognito-idp.us-east-1.amazonaws.com/${userPoolId}`,
     'cognito:username': sub,
     aud: clientId,
     token_use: 'id',
-    auth_time: String(seconds),
-    exp: javaDate(new Date((seconds + 3600) * 1000)),
-    iat: javaDate(new Date(seconds * 1000)),
-  };
+    auth_time: seconds,
+    exp: seconds + 3600,
+    iat: seconds,
+  });
 }
 
-/** A date as API Gateway writes the token's times into the claims (Java's Date#toString, in UTC). */
-function javaDate(date: Date): string {
-  const [weekday, day, month, year, time] = date.toUTCString().replace(',', '').split(' ');
+/**
+ * A token's claims as a REST API's Cognito authorizer hands them to the integration: every value a
+ * string, lists in brackets (`[admins, editors]`), `exp` and `iat` as dates (Java's Date#toString, in
+ * UTC). What pnpm dev's local authorizer passes, and what test events carry.
+ */
+export function asApiGatewayPasses(payload: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(payload).map(([name, value]) => {
+      if ((name === 'exp' || name === 'iat') && typeof value === 'number') return [name, javaDate(value)];
+      if (Array.isArray(value)) return [name, `[${value.join(', ')}]`];
+      return [name, typeof value === 'string' ? value : JSON.stringify(value)];
+    }),
+  );
+}
+
+/** Epoch seconds as API Gateway writes `exp` and `iat`. */
+function javaDate(seconds: number): string {
+  const [weekday, day, month, year, time] = new Date(seconds * 1000)
+    .toUTCString()
+    .replace(',', '')
+    .split(' ');
   return `${weekday} ${month} ${day} ${time} UTC ${year}`;
 }
 
