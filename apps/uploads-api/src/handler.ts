@@ -53,7 +53,7 @@ export function createHandler({ logger, metrics, tracer, config, ...deps }: Depe
       path: '/uploads',
       // http-json-body-parser replaces `event.body` with the parsed value (415 for another media type).
       handler: withJsonBody(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-        const { id } = callerOf(event, '');
+        const { id } = callerOf(event);
         const request = parse(newUploadSchema, event.body);
         const link = await createUploadLink(id, request, deps);
         metrics?.addMetric('UploadLinksIssued', 'Count', 1);
@@ -64,7 +64,7 @@ export function createHandler({ logger, metrics, tracer, config, ...deps }: Depe
       method: 'GET',
       path: '/uploads/{uploadId}',
       handler: async (event: APIGatewayProxyEvent) => {
-        const { id } = callerOf(event, '');
+        const { id } = callerOf(event);
         const { uploadId } = parse(uploadPathSchema, event.pathParameters ?? {});
         const found = await findUploadOutputs(id, uploadId, deps);
         if (!found) throw createError(404, `No upload ${uploadId}`);

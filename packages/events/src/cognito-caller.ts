@@ -8,7 +8,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 export interface Caller {
   /** The token's `sub`: who the caller is, for good (Cognito never reuses it). */
   id: string;
-  /** Whether the caller is in the admin group the function was told of. */
+  /** Whether the caller is in the admin group the function was told of (false when it was told of none). */
   admin: boolean;
 }
 
@@ -21,11 +21,12 @@ export class UnauthenticatedError extends Error {
 }
 
 /** The caller, from the authorizer's claims; throws UnauthenticatedError when there are none. */
-export function callerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>, adminGroup: string): Caller {
+export function callerOf(event: Pick<APIGatewayProxyEvent, 'requestContext'>, adminGroup?: string): Caller {
   const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
   const sub = claims?.sub;
   if (typeof sub !== 'string' || sub === '') throw new UnauthenticatedError();
-  return { id: sub, admin: groupsOf(claims?.['cognito:groups']).includes(adminGroup) };
+  const admin = adminGroup !== undefined && groupsOf(claims?.['cognito:groups']).includes(adminGroup);
+  return { id: sub, admin };
 }
 
 /**
