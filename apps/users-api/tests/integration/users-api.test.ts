@@ -309,5 +309,38 @@ describe.each([
       expect(deleted.statusCode).toBe(204);
       expect((await call(handler, { method: 'GET', path, resource: '/users/{id}' })).statusCode).toBe(404);
     });
+
+    it('answers 200 to the replace, with the new values stored once', async () => {
+      // Prepare: the update's answer is lost; its retry meets the item it already changed
+      const { proxy, handler } = await handlerLosing('UpdateItem');
+      const created = await call(handler, {
+        method: 'POST',
+        path: '/users',
+        caller: newUser(),
+        headers: jsonHeaders,
+        body: JSON.stringify({ name: 'Mary Jackson', email: 'mary@example.com' }),
+      });
+      const path = `/users/${created.json.id}`;
+
+      // Act
+      const replaced = await call(handler, {
+        method: 'PUT',
+        path,
+        resource: '/users/{id}',
+        headers: jsonHeaders,
+        body: JSON.stringify({ name: 'Mary W. Jackson', email: 'mary.jackson@example.com' }),
+      });
+
+      // Assess
+      expect(proxy.lost).toHaveLength(1);
+      expect(replaced.statusCode).toBe(200);
+      const read = await call(handler, { method: 'GET', path, resource: '/users/{id}' });
+      expect(read.json).toEqual({
+        ...created.json,
+        name: 'Mary W. Jackson',
+        email: 'mary.jackson@example.com',
+        updatedAt: replaced.json.updatedAt,
+      });
+    });
   },
 );
