@@ -21,7 +21,7 @@ import {
 import { nodeArm64Path } from '@repo/node-arm64/node-path';
 import { startMoto } from '@repo/testing/moto';
 import sharp from 'sharp';
-import { elfMachine, elfMachines } from '../../../packages/bundler/bin/install-sharp.mjs';
+import { elfMachine, elfMachines } from '../../../tooling/bundler/bin/install-sharp.mjs';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sysroot = '/usr/aarch64-linux-gnu';

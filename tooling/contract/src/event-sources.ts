@@ -317,7 +317,7 @@ export function checkEventSources({
   const matched = handler.uses.filter((use) => use in acceptedSourceTable);
   if (matched.length === 0) {
     failures.push(
-      `cannot derive which event sources its handler accepts: ${handler.entry} uses none of ${Object.keys(acceptedSourceTable).join(', ')} — add the event type or schema it parses to acceptedSourceTable in packages/contract/src/event-sources.ts`,
+      `cannot derive which event sources its handler accepts: ${handler.entry} uses none of ${Object.keys(acceptedSourceTable).join(', ')} — add the event type or schema it parses to acceptedSourceTable in tooling/contract/src/event-sources.ts`,
     );
     return { accepted: [], failures };
   }

@@ -128,6 +128,6 @@ describe('iamActionsFor', () => {
 
     // Assess
     expect(mapping).toEqual({ unmapped: expect.stringContaining(reason) });
-    expect(mapping).toEqual({ unmapped: expect.stringContaining('packages/contract/src/iam-actions.ts') });
+    expect(mapping).toEqual({ unmapped: expect.stringContaining('tooling/contract/src/iam-actions.ts') });
   });
 });

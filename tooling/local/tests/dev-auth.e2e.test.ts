@@ -13,7 +13,7 @@ let dev: DevProcess;
 let cognito: CognitoIdentityProviderClient;
 
 beforeAll(async () => {
-  dev = await startDev(['--template', 'packages/local/tests/fixtures/auth/template.yaml']);
+  dev = await startDev(['--template', 'tooling/local/tests/fixtures/auth/template.yaml']);
   cognito = new CognitoIdentityProviderClient({
     endpoint: dev.stack.endpoint,
     region: dev.stack.region,

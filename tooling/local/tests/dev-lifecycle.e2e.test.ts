@@ -46,7 +46,7 @@ describe('pnpm dev reload', () => {
 
 describe('pnpm dev start-up', () => {
   it('reports every template feature it does not support, by name', async () => {
-    const other = await startDev(['--template', 'packages/local/tests/fixtures/provision-template.yaml']);
+    const other = await startDev(['--template', 'tooling/local/tests/fixtures/provision-template.yaml']);
     try {
       // Printed on stderr before `ready` on stdout: two pipes, so wait for it rather than assume the order.
       await other.waitForOutput(
@@ -62,7 +62,7 @@ describe('pnpm dev start-up', () => {
 describe('pnpm dev on Ctrl-C', () => {
   it('stops as cleanly as on SIGTERM when the whole process group is interrupted, twice', async () => {
     // Prepare: an environment running, moto behind it
-    const other = await startDev(['--template', 'packages/local/tests/fixtures/dev/template.yaml']);
+    const other = await startDev(['--template', 'tooling/local/tests/fixtures/dev/template.yaml']);
     expect((await fetch(`${other.stack.apiUrl}/items/1`)).status).toBe(200);
     const endpoint = other.stack.endpoint;
 

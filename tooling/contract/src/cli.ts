@@ -6,7 +6,7 @@ import { formatReport } from './report.ts';
 
 // pnpm check:contract — every function of the template gets the environment, IAM permissions and
 // event sources its code needs. Run with tsx (it imports each app's src/config.ts); needs `pnpm build`.
-const usage = 'usage: tsx packages/contract/src/cli.ts [--template template.yaml]';
+const usage = 'usage: tsx tooling/contract/src/cli.ts [--template template.yaml]';
 
 const { values } = parseArgs({
   options: { template: { type: 'string' }, help: { type: 'boolean', short: 'h' } },

@@ -143,7 +143,7 @@ describe('pnpm invoke next to a running pnpm dev', () => {
     const { status, stdout, stderr } = await invoke([
       'UsersApiFunction',
       '-e',
-      'packages/local/tests/fixtures/generated/apigateway-aws-proxy.json',
+      'tooling/local/tests/fixtures/generated/apigateway-aws-proxy.json',
       '--stack-file',
       dev.stackFile,
     ]);
@@ -156,9 +156,9 @@ describe('pnpm invoke next to a running pnpm dev', () => {
     const { status, stdout } = await invoke([
       'ApiFunction',
       '-e',
-      'packages/local/tests/fixtures/dev/events/throw.json',
+      'tooling/local/tests/fixtures/dev/events/throw.json',
       '--template',
-      'packages/local/tests/fixtures/dev/template.yaml',
+      'tooling/local/tests/fixtures/dev/template.yaml',
       '--stack-file',
       '/nonexistent/stack.json',
     ]);

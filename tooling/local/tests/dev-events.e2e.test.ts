@@ -11,7 +11,7 @@ let s3: S3Client;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  dev = await startDev(['--template', 'packages/local/tests/fixtures/dev/template.yaml']);
+  dev = await startDev(['--template', 'tooling/local/tests/fixtures/dev/template.yaml']);
   const config = {
     endpoint: dev.stack.endpoint,
     region: dev.stack.region,

@@ -149,7 +149,7 @@ const servicesByPackage: Record<string, Service> = {
 };
 
 /** Where a missing mapping is added; every "no mapping" message names it. */
-export const mappingHome = 'packages/contract/src/iam-actions.ts';
+export const mappingHome = 'tooling/contract/src/iam-actions.ts';
 
 /** The IAM service prefix of a client package (`@aws-sdk/lib-dynamodb` → `dynamodb`), if known. */
 export function servicePrefixOf(packageName: string): string | undefined {

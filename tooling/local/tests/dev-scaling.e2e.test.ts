@@ -19,7 +19,7 @@ let gate: Gate;
 beforeAll(async () => {
   dev = await startDev([
     '--template',
-    'packages/local/tests/fixtures/scaling/template.yaml',
+    'tooling/local/tests/fixtures/scaling/template.yaml',
     '--concurrency',
     '20',
   ]);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Installs sharp into a Lambda artifact for ONE platform:
-//   node packages/bundler/bin/install-sharp.mjs --app <app dir> --cpu arm64 <artifacts dir>
+//   node tooling/bundler/bin/install-sharp.mjs --app <app dir> --cpu arm64 <artifacts dir>
 //
 // It copies the packages pnpm already installed (pnpm-workspace.yaml supportedArchitectures fetches the
 // linux arm64 and x64 binaries) instead of running `npm install --cpu=…`: the versions are the ones in

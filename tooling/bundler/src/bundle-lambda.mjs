@@ -103,7 +103,7 @@ function assertOnlyXRayUsesSemver(metafile) {
   if (importers.length > 0) {
     throw new Error(
       `semver is aliased to a stand-in for the X-Ray SDK only, but ${importers.join(', ')} import(s) it: ` +
-        'remove the alias in packages/bundler/src/bundle-lambda.mjs or bundle the real semver',
+        'remove the alias in tooling/bundler/src/bundle-lambda.mjs or bundle the real semver',
     );
   }
 }

@@ -7,7 +7,7 @@ import { type AppAnalysis, analyseSources, packageOfPath } from '../src/source-a
 
 const root = findWorkspaceRoot();
 const fixture = join(import.meta.dirname, 'fixtures', 'sdk-usage');
-const shown = (file: string) => `packages/contract/tests/fixtures/sdk-usage/${file}`;
+const shown = (file: string) => `tooling/contract/tests/fixtures/sdk-usage/${file}`;
 const fixtureLines = readFileSync(join(fixture, 'handler.ts'), 'utf8').split('\n');
 /** The 1-based line of the fixture's handler.ts holding `text`. */
 const lineOf = (text: string) => fixtureLines.findIndex((line) => line.includes(text)) + 1;
