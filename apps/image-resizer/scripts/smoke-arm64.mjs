@@ -18,8 +18,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { startMoto } from '@repo/aws-local/moto';
 import { nodeArm64Path } from '@repo/node-arm64/node-path';
-import { startMoto } from '@repo/testing/moto';
 import sharp from 'sharp';
 import { elfMachine, elfMachines } from '../../../tooling/bundler/bin/install-sharp.mjs';
 

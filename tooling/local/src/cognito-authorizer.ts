@@ -2,8 +2,8 @@ import {
   CognitoIdentityProviderClient,
   ListUserPoolClientsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { asApiGatewayPasses } from '@repo/aws-local/api-gateway-claims';
 import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
-import { asApiGatewayPasses } from '@repo/testing/api-gateway-event';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 
 /** A route's Cognito user pool authorizer, as the template declares it (intrinsics resolved). */

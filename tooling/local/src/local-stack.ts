@@ -1,9 +1,9 @@
 import { readFile, symlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import { bundleLambda } from '@repo/bundler/bundle-lambda';
 import type { Template } from '@repo/sam-template/read-template';
 import type { LocalStack } from '@repo/sam-template/resolve-intrinsics';
-import { type MotoServer, startMoto } from '@repo/testing/moto';
 import type { ConcurrencyStats } from './function-host.ts';
 import { type LocalAws, type LocalFunctions, localFunctions } from './functions.ts';
 import { type ProvisionedStack, provisionStack } from './provision.ts';

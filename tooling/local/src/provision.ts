@@ -33,13 +33,13 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { createTableInput } from '@repo/aws-local/dynamodb-table-input';
 import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
 import {
   evaluateConditions,
   type LocalStack,
   resolveIntrinsics,
 } from '@repo/sam-template/resolve-intrinsics';
-import { createTableInput } from '@repo/testing/dynamodb-tables';
 import type { LocalResource } from './types.ts';
 
 /** Something the dev server must poll and hand to a function. */

@@ -4,7 +4,7 @@ import {
   startXRayDaemon,
   type XRayDaemon,
   type XRayDocument,
-} from '@repo/testing/xray-daemon';
+} from '@repo/aws-local/xray-daemon';
 import type { Log } from './types.ts';
 
 interface OpenTrace {

@@ -7,7 +7,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type MotoServer, startMoto } from '@repo/testing/moto';
+import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import { waitFor } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AsyncInvokerOptions, startAsyncInvoker } from '../src/async-invoker.ts';

@@ -4,6 +4,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import {
   dynamoDbOperation,
   type LostAnswerProxy,
@@ -11,7 +12,6 @@ import {
   snsOperation,
   startLostAnswerProxy,
 } from '@repo/testing/lost-answer-proxy';
-import { type MotoServer, startMoto } from '@repo/testing/moto';
 import { eventually } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackFile } from '../src/local-stack.ts';

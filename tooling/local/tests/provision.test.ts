@@ -19,9 +19,9 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import { parseTemplate, readTemplate, serverlessFunctions } from '@repo/sam-template/read-template';
 import { resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
-import { type MotoServer, startMoto } from '@repo/testing/moto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvisionedStack, provisionStack } from '../src/provision.ts';
 

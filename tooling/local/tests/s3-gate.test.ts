@@ -1,6 +1,6 @@
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { type MotoServer, startMoto } from '@repo/testing/moto';
+import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3Gate, startS3Gate } from '../src/s3-gate.ts';
 

@@ -9,7 +9,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type MotoServer, startMoto } from '@repo/testing/moto';
+import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import { waitFor } from '@repo/testing/wait';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

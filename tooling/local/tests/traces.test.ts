@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { XRayDocument } from '@repo/aws-local/xray-daemon';
 import { waitFor } from '@repo/testing/wait';
-import type { XRayDocument } from '@repo/testing/xray-daemon';
 import { describe, expect, it } from 'vitest';
 import { FunctionHost, type FunctionSpec } from '../src/function-host.ts';
 import { formatTrace } from '../src/traces.ts';

@@ -1,9 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTableInput } from '@repo/aws-local/dynamodb-table-input';
 import type { Template } from '@repo/sam-template/read-template';
 
 /**
@@ -27,38 +23,4 @@ export async function createTablesFromTemplate(
   const missing = logicalIds?.filter((id) => !(id in names)) ?? [];
   if (missing.length > 0) throw new Error(`template.yaml declares no DynamoDB table ${missing.join(', ')}`);
   return names;
-}
-
-/** CloudFormation's AWS::DynamoDB::Table properties as a CreateTable request. */
-export function createTableInput(
-  logicalId: string,
-  properties: Record<string, unknown>,
-): CreateTableCommandInput {
-  const tableName =
-    typeof properties.TableName === 'string'
-      ? properties.TableName
-      : `${logicalId}-${randomUUID().slice(0, 8)}`;
-  const billingMode = (properties.BillingMode as CreateTableCommandInput['BillingMode']) ?? 'PROVISIONED';
-  const throughput =
-    billingMode === 'PROVISIONED' ? { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } : undefined;
-  const indexes = (properties.GlobalSecondaryIndexes ?? []) as NonNullable<
-    CreateTableCommandInput['GlobalSecondaryIndexes']
-  >;
-  return {
-    TableName: tableName,
-    AttributeDefinitions: properties.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
-    KeySchema: properties.KeySchema as CreateTableCommandInput['KeySchema'],
-    BillingMode: billingMode,
-    ProvisionedThroughput:
-      (properties.ProvisionedThroughput as CreateTableCommandInput['ProvisionedThroughput']) ?? throughput,
-    GlobalSecondaryIndexes:
-      indexes.length > 0
-        ? indexes.map((index) => ({
-            ...index,
-            ProvisionedThroughput: index.ProvisionedThroughput ?? throughput,
-          }))
-        : undefined,
-    LocalSecondaryIndexes:
-      properties.LocalSecondaryIndexes as CreateTableCommandInput['LocalSecondaryIndexes'],
-  };
 }

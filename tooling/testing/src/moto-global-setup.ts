@@ -1,6 +1,6 @@
+import { startMoto } from '@repo/aws-local/moto';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { startMoto } from './moto.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

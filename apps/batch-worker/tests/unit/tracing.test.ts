@@ -2,11 +2,11 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '@repo/aws/s3';
+import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import { defaultSizes } from '@repo/image/outputs';
 import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
 import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
-import { type MotoServer, startMoto } from '@repo/testing/moto';
 import { photo } from '@repo/testing/photos';
 import {
   parentIdOf,

@@ -4,11 +4,11 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createDocumentClient } from '@repo/aws/dynamodb';
 import { createS3Client } from '@repo/aws/s3';
 import { createSnsClient } from '@repo/aws/sns';
+import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import { createLogger } from '@repo/logging/logger';
 import { readTemplate } from '@repo/sam-template/read-template';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
-import { type MotoServer, startMoto } from '@repo/testing/moto';
 import {
   parentIdOf,
   startXRayDaemon,

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '@repo/aws/dynamodb';
+import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import { createLogger } from '@repo/logging/logger';
 import { readTemplate } from '@repo/sam-template/read-template';
 import { type RestApiRequest, restApiEvent } from '@repo/testing/api-gateway-event';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
-import { type MotoServer, startMoto } from '@repo/testing/moto';
 import {
   parentIdOf,
   startXRayDaemon,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTableInput } from '../src/dynamodb-tables.ts';
+import { createTableInput } from '../src/dynamodb-table-input.ts';
 
 describe('createTableInput', () => {
   it('turns an on-demand table definition into a CreateTable request with a unique name', () => {
