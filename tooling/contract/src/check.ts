@@ -1,5 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} here is CloudFormation's Fn::Sub syntax.
-import { type CfnTemplate, referencedIds } from './cloudformation.ts';
+
+import { referencedIds } from '@repo/sam-template/template-values';
+import type { CfnTemplate } from './cloudformation.ts';
 import { type ConfigSchema, checkEnvironment, functionVariables } from './environment.ts';
 import { apiMethods, checkEventSources, wiredSources } from './event-sources.ts';
 import { iamActionsFor, servicePrefixOf } from './iam-actions.ts';

@@ -1,4 +1,5 @@
-import { type CfnTemplate, intrinsic, isRecord, render } from './cloudformation.ts';
+import { intrinsic, isRecord } from '@repo/sam-template/template-values';
+import { type CfnTemplate, render } from './cloudformation.ts';
 
 interface ParseResult {
   success: boolean;

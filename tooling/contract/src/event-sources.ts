@@ -1,4 +1,5 @@
-import { asList, type CfnTemplate, isRecord, referencedIds, targetsFunction } from './cloudformation.ts';
+import { isRecord, referencedIds } from '@repo/sam-template/template-values';
+import { asList, type CfnTemplate, targetsFunction } from './cloudformation.ts';
 import type { HandlerFacts } from './source-analysis.ts';
 
 /** What kind of event a wired source delivers, as far as a handler cares. */

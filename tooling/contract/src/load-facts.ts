@@ -7,8 +7,9 @@ import {
   serverlessFunctions,
   type Template,
 } from '@repo/sam-template/read-template';
+import { isRecord } from '@repo/sam-template/template-values';
 import { type AppCode, checkFunction, type FunctionResult, type TemplateContext } from './check.ts';
-import { type CfnTemplate, isRecord, render } from './cloudformation.ts';
+import { type CfnTemplate, render } from './cloudformation.ts';
 import type { ConfigSchema } from './environment.ts';
 import { samTransform } from './sam-transform.ts';
 import { commandsFrom } from './sdk-commands.ts';

@@ -1,5 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} here is CloudFormation's Fn::Sub syntax.
-import { asList, type CfnTemplate, intrinsic, isRecord, referencedIds } from './cloudformation.ts';
+
+import { intrinsic, isRecord, referencedIds } from '@repo/sam-template/template-values';
+import { asList, type CfnTemplate } from './cloudformation.ts';
 
 /** One IAM policy statement granted to a function's role, normalised. */
 export interface PolicyStatement {

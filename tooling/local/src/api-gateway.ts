@@ -9,6 +9,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
+import { isRecord } from '@repo/sam-template/template-values';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Authorization, CognitoRouteAuthorizer } from './cognito-authorizer.ts';
 import { type Invoke, isThrottled, type Log } from './types.ts';
@@ -709,8 +710,4 @@ function formatRequestTime(date: Date): string {
 
 function asRecord(value: unknown): Record<string, unknown> {
   return isRecord(value) ? value : {};
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

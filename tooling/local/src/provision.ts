@@ -40,6 +40,7 @@ import {
   type LocalStack,
   resolveIntrinsics,
 } from '@repo/sam-template/resolve-intrinsics';
+import { isRecord, referencedIds } from '@repo/sam-template/template-values';
 import type { LocalResource } from './types.ts';
 
 /** Something the dev server must poll and hand to a function. */
@@ -279,26 +280,6 @@ function creationOrder(resources: Record<string, ActiveResource>): string[] {
   };
   for (const logicalId of Object.keys(resources)) visit(logicalId);
   return order;
-}
-
-function referencedIds(value: unknown, found = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) {
-    for (const item of value) referencedIds(item, found);
-  } else if (isRecord(value)) {
-    for (const [key, item] of Object.entries(value)) {
-      if (key === 'Ref' && typeof item === 'string') found.add(item);
-      else if (key === 'Fn::GetAtt')
-        found.add(String(Array.isArray(item) ? item[0] : item).split('.')[0] ?? '');
-      else if (key === 'Fn::Sub') {
-        const [text, variables] = Array.isArray(item) ? item : [item, {}];
-        for (const [, expression] of String(text).matchAll(/\$\{([^}!][^}]*)\}/g)) {
-          found.add(expression?.split('.')[0] ?? '');
-        }
-        referencedIds(variables, found);
-      } else referencedIds(item, found);
-    }
-  }
-  return found;
 }
 
 // CloudFormation drops a property whose value is `!Ref AWS::NoValue` (typically inside an `!If`);
@@ -977,8 +958,4 @@ function text(value: unknown): string | undefined {
 
 function isTrue(value: unknown): boolean {
   return value === true || value === 'true';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type CollectionTag, Pair, parseDocument, Scalar, type ScalarTag, YAMLMap, type YAMLSeq } from 'yaml';
+import { isRecord } from './template-values.ts';
 
 /** One entry under `Resources`. */
 export interface Resource {
@@ -151,8 +152,4 @@ function isPlainMap(value: unknown): value is Record<string, unknown> {
   const keys = Object.keys(value);
   const intrinsic = keys.length === 1 && /^(Ref|Condition|Fn::.+)$/.test(keys[0] ?? '');
   return !intrinsic;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -9,6 +9,7 @@ import {
   type Template,
 } from '../src/read-template.ts';
 import { evaluateConditions, type LocalStack, resolveIntrinsics } from '../src/resolve-intrinsics.ts';
+import { isRecord } from '../src/template-values.ts';
 
 const templateText = readFileSync(join(findWorkspaceRoot(), 'template.yaml'), 'utf8');
 const template = parseTemplate(templateText);
@@ -24,9 +25,6 @@ interface WatchedMetric {
   dimensions: Dimension[];
   alarm: Properties;
 }
-
-const isRecord = (value: unknown): value is Properties =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function resourcesOfType(from: Template, type: string): [string, Resource][] {
   return Object.entries(from.Resources).filter(([, resource]) => resource.Type === type);
