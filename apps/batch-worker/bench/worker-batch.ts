@@ -13,6 +13,7 @@ import { configureSharp } from '@repo/image/resize-image';
 import { resizeSettingsFrom } from '@repo/image-jobs/settings';
 import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { quietObservability } from '@repo/testing/observability';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readConfig } from '../src/config.ts';
@@ -72,7 +73,9 @@ export function createBenchWorker({
   });
   const handler = createHandler({
     s3: new S3Client({ region }),
-    logger: createLogger({ serviceName: config.POWERTOOLS_SERVICE_NAME, logLevel: 'ERROR' }),
+    observability: quietObservability({
+      logger: createLogger({ serviceName: config.POWERTOOLS_SERVICE_NAME, logLevel: 'ERROR' }),
+    }),
     defaultBucket: bucket,
     concurrency,
     settings: resizeSettingsFrom(config),

@@ -1,51 +1,29 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import { createS3Client } from '@repo/aws/s3';
 import { configureSharp } from '@repo/image/resize-image';
-import { recordResizeMetrics } from '@repo/image-jobs/resize-metrics';
-import { type ResizeSettings, resizeUpload } from '@repo/image-jobs/resize-upload';
+import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
+import { resizeWork } from '@repo/image-jobs/resize-work';
 import { resizeSettingsFrom } from '@repo/image-jobs/settings';
-import { createLogger } from '@repo/logging/logger';
-import { createMetrics, withMetrics } from '@repo/logging/metrics';
-import { withLogging } from '@repo/logging/middleware';
-import {
-  createTracer,
-  rejectedOutcome,
-  type Tracer,
-  traceClient,
-  traceWork,
-  withTracing,
-} from '@repo/logging/tracer';
+import { createObservability, type Observability, observe } from '@repo/logging/observability';
+import { traceClient } from '@repo/logging/tracer';
+import { PermanentError } from '@repo/object-processing/outcome';
+import { processObject } from '@repo/object-processing/process-object';
+import { timeBudget } from '@repo/object-processing/time-budget';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { concurrencyFor } from './concurrency.ts';
 import { readConfig } from './config.ts';
 import { parseMessage, sizesFor } from './jobs.ts';
 
-export interface Dependencies {
+export interface BatchWorkerDependencies {
   s3: S3Client;
-  logger: Logger;
-  /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
-  metrics?: Metrics;
-  /** X-Ray tracing (Powertools tracer); none in tests that do not look at traces. */
-  tracer?: Tracer;
+  observability: Observability;
   settings: ResizeSettings;
   defaultBucket: string;
   /** Jobs in progress at once. */
   concurrency: number;
-}
-
-/** A message that can never succeed (malformed, not an image, gone): reported, so SQS's redrive moves it to the DLQ. */
-export class PermanentJobError extends Error {
-  override readonly name = 'PermanentJobError';
-}
-
-/** Not enough time left to start the job: reported, so SQS delivers it again (not a fault of the message). */
-export class NoTimeLeftError extends Error {
-  override readonly name = 'NoTimeLeftError';
 }
 
 /**
@@ -56,16 +34,17 @@ export class NoTimeLeftError extends Error {
  */
 export function createHandler({
   s3,
-  logger,
-  metrics,
-  tracer,
+  observability,
   settings,
   defaultBucket,
   concurrency,
-}: Dependencies) {
+}: BatchWorkerDependencies) {
+  const { logger, metrics } = observability;
   const processor = new BatchProcessor(EventType.SQS);
   const limit = pLimit(concurrency);
 
+  // A permanent failure (malformed, unknown size, a rejected image) is thrown too, so that the message
+  // is reported failed and SQS's redrive policy moves it to the DLQ where an operator sees it.
   const processRecord = async (record: SQSRecord, context: Context): Promise<void> => {
     const parsed = parseMessage(record.body, defaultBucket);
     if ('malformed' in parsed) {
@@ -73,44 +52,23 @@ export function createHandler({
         messageId: record.messageId,
         reason: parsed.malformed,
       });
-      throw new PermanentJobError(parsed.malformed);
+      throw new PermanentError('malformed', parsed.malformed);
     }
+    const budget = timeBudget(context, settings.minRemainingMs);
     for (const { object, sizes, format } of parsed.objects) {
       const chosen = sizesFor(settings.sizes, sizes);
       if (!chosen) {
         logger.error('Unknown size requested (permanent)', { messageId: record.messageId, sizes });
-        throw new PermanentJobError(`unknown size in ${JSON.stringify(sizes)}`);
+        throw new PermanentError('unknown-size', `unknown size in ${JSON.stringify(sizes)}`);
       }
-      const left = context.getRemainingTimeInMillis();
-      if (left < settings.minRemainingMs) {
-        throw new NoTimeLeftError(
-          `${left} ms left, ${settings.minRemainingMs} ms needed: left for redelivery`,
-        );
-      }
-      const outcome = await traceWork(
-        tracer,
-        'resize',
-        { messageId: record.messageId, bucket: object.bucket, objectKey: object.key },
-        () =>
-          resizeUpload(object, {
-            s3,
-            settings: { ...settings, sizes: chosen, format: format ?? settings.format },
-            remainingMs: () => context.getRemainingTimeInMillis(),
-          }),
-        rejectedOutcome,
-      );
-      if (metrics) recordResizeMetrics(metrics, outcome);
-      const where = { messageId: record.messageId, bucket: object.bucket, key: object.key };
-      if (outcome.status === 'rejected') {
-        logger.error('Image not processed (permanent)', {
-          ...where,
-          reason: outcome.reason,
-          error: outcome.message,
-        });
-        throw new PermanentJobError(`${outcome.reason}: ${outcome.message}`);
-      }
-      if (outcome.status === 'skipped') logger.info('Object skipped', { ...where, reason: outcome.reason });
-      else logger.info('Image resized', { ...where, outputs: outcome.outputs.length });
+      budget.ensure('job');
+      const work = resizeWork({
+        s3,
+        settings: { ...settings, sizes: chosen, format: format ?? settings.format },
+        budget,
+      });
+      const outcome = await processObject(object, work, observability, record.messageId);
+      if (outcome.status === 'rejected') throw new PermanentError(outcome.reason, outcome.message);
     }
   };
 
@@ -119,7 +77,7 @@ export function createHandler({
     try {
       await processRecord(record, context);
     } catch (error) {
-      if (!(error instanceof PermanentJobError)) {
+      if (!(error instanceof PermanentError)) {
         logger.warn('Job failed; SQS will deliver it again', {
           messageId: record.messageId,
           error: error as Error,
@@ -130,9 +88,7 @@ export function createHandler({
   };
 
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
-    .use(withTracing(tracer))
-    .use(withLogging(logger, (event: SQSEvent) => event.Records?.[0]?.messageId))
-    .use(withMetrics(metrics))
+    .use(observe(observability, (event: SQSEvent) => event.Records?.[0]?.messageId))
     .handler(async (event, context) => {
       const response = await processPartialResponse(
         event,
@@ -141,12 +97,12 @@ export function createHandler({
         processor,
         { context, processInParallel: true, throwOnFullBatchFailure: false },
       );
-      metrics?.addMetric(
+      metrics.addMetric(
         'BatchItemsProcessed',
         'Count',
         event.Records.length - response.batchItemFailures.length,
       );
-      metrics?.addMetric('BatchItemsFailed', 'Count', response.batchItemFailures.length);
+      metrics.addMetric('BatchItemsFailed', 'Count', response.batchItemFailures.length);
       return response;
     });
 }
@@ -161,16 +117,14 @@ const concurrency =
     maxInputPixels: config.MAX_INPUT_PIXELS,
   });
 
-const tracer = createTracer({ serviceName: config.POWERTOOLS_SERVICE_NAME });
+const observability = createObservability({
+  serviceName: config.POWERTOOLS_SERVICE_NAME,
+  logLevel: config.POWERTOOLS_LOG_LEVEL,
+});
 
 export const handler = createHandler({
-  s3: traceClient(tracer, createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS })),
-  tracer,
-  logger: createLogger({
-    serviceName: config.POWERTOOLS_SERVICE_NAME,
-    logLevel: config.POWERTOOLS_LOG_LEVEL,
-  }),
-  metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
+  s3: traceClient(observability.tracer, createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS })),
+  observability,
   defaultBucket: config.DEFAULT_BUCKET,
   concurrency,
   settings: resizeSettingsFrom(config),

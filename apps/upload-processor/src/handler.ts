@@ -1,5 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import middy from '@middy/core';
@@ -8,32 +6,16 @@ import { createS3Client } from '@repo/aws/s3';
 import { createSnsClient } from '@repo/aws/sns';
 import { messagesOf, objectsOf, type S3Delivery, s3DeliverySchema } from '@repo/events/s3';
 import { s3EventId } from '@repo/logging/correlation';
-import { createLogger } from '@repo/logging/logger';
-import { createMetrics, withMetrics } from '@repo/logging/metrics';
-import { withLogging } from '@repo/logging/middleware';
-import {
-  createTracer,
-  rejectedOutcome,
-  type Tracer,
-  traceClient,
-  traceWork,
-  withTracing,
-} from '@repo/logging/tracer';
+import { createObservability, type Observability, observe } from '@repo/logging/observability';
+import { traceClient } from '@repo/logging/tracer';
+import { processObject } from '@repo/object-processing/process-object';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { readConfig } from './config.ts';
-import {
-  type Delivery,
-  type Dependencies as RecordDependencies,
-  type RecordOutcome,
-  recordUpload,
-} from './record-upload.ts';
+import type { Delivery, RecordOutcome, RecordUploadDependencies } from './record-upload.ts';
+import { recordWork } from './record-work.ts';
 
-export interface Dependencies extends RecordDependencies {
-  logger: Logger;
-  /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
-  metrics?: Metrics;
-  /** X-Ray tracing (Powertools tracer); none in tests that do not look at traces. */
-  tracer?: Tracer;
+export interface UploadProcessorDependencies extends RecordUploadDependencies {
+  observability: Observability;
 }
 
 type ParsedEvent = ParsedResult<unknown, S3Delivery>;
@@ -45,45 +27,21 @@ type Result = RecordOutcome[] | SQSBatchResponse;
  * destination. S3 events delivered through SQS: each message stands alone, and the ones that failed
  * are reported as batch item failures (a malformed message is logged once and not retried).
  */
-export function createHandler({ logger, metrics, tracer, ...deps }: Dependencies) {
+export function createHandler({ observability, ...deps }: UploadProcessorDependencies) {
+  const { logger } = observability;
   const recordAll = async (
     objects: ReturnType<typeof objectsOf>,
     delivery: Delivery,
     messageId?: string,
   ): Promise<RecordOutcome[]> => {
+    const work = recordWork(deps, delivery);
     const outcomes: RecordOutcome[] = [];
-    for (const object of objects) {
-      logger.appendKeys({ bucket: object.bucket, key: object.key, sequencer: object.sequencer });
-      const outcome = await traceWork(
-        tracer,
-        'record-upload',
-        { bucket: object.bucket, objectKey: object.key, messageId },
-        () => recordUpload(object, deps, delivery),
-        rejectedOutcome,
-      );
-      recordOutcomeMetrics(metrics, outcome);
-      if (outcome.status === 'rejected') {
-        logger.error('Upload not recorded (permanent, not retried)', {
-          reason: outcome.reason,
-          error: outcome.message,
-        });
-      } else if (outcome.status === 'skipped') {
-        logger.info('Object skipped', { reason: outcome.reason });
-      } else {
-        logger.info(`Upload ${outcome.status}`, {
-          version: outcome.record.version,
-          size: outcome.record.size,
-        });
-      }
-      outcomes.push(outcome);
-    }
+    for (const object of objects) outcomes.push(await processObject(object, work, observability, messageId));
     return outcomes;
   };
 
   return middy<ParsedEvent, Result, Error, Context>()
-    .use(withTracing(tracer))
-    .use(withLogging(logger, s3EventId))
-    .use(withMetrics(metrics))
+    .use(observe(observability, s3EventId))
     .use(parser({ schema: s3DeliverySchema, safeParse: true }))
     .handler(async (event, context): Promise<Result> => {
       if (!event.success) {
@@ -128,36 +86,17 @@ export function createHandler({ logger, metrics, tracer, ...deps }: Dependencies
     });
 }
 
-/** UploadsRecorded, NotificationsPublished and BytesIn for new records; duplicates and rejections by reason. */
-function recordOutcomeMetrics(metrics: Metrics | undefined, outcome: RecordOutcome): void {
-  if (!metrics) return;
-  if (outcome.status === 'recorded') {
-    metrics.addMetric('UploadsRecorded', 'Count', 1);
-    metrics.addMetric('BytesIn', 'Bytes', outcome.record.size);
-  }
-  if (outcome.status === 'recorded' || outcome.status === 'announced') {
-    metrics.addMetric('NotificationsPublished', 'Count', 1);
-  }
-  if (outcome.status === 'duplicate') metrics.addMetric('DuplicateDeliveries', 'Count', 1);
-  if (outcome.status === 'rejected') {
-    const single = metrics.singleMetric();
-    single.addDimension('reason', outcome.reason);
-    single.addMetric('UploadsRejected', 'Count', 1);
-  }
-}
-
 // One container, one set of clients: built at cold start, reused by every invocation.
 const config = readConfig();
 const clientSettings = { maxAttempts: config.AWS_MAX_ATTEMPTS };
-const tracer = createTracer({ serviceName: config.POWERTOOLS_SERVICE_NAME });
+const observability = createObservability({
+  serviceName: config.POWERTOOLS_SERVICE_NAME,
+  logLevel: config.POWERTOOLS_LOG_LEVEL,
+});
+const { tracer } = observability;
 
 export const handler = createHandler({
-  logger: createLogger({
-    serviceName: config.POWERTOOLS_SERVICE_NAME,
-    logLevel: config.POWERTOOLS_LOG_LEVEL,
-  }),
-  metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
-  tracer,
+  observability,
   s3: traceClient(tracer, createS3Client(clientSettings)),
   db: traceClient(tracer, createDocumentClient(clientSettings)),
   sns: traceClient(tracer, createSnsClient(clientSettings)),

@@ -1,12 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3ObjectRef } from '@repo/events/s3';
 import type { UploadRecorded } from '@repo/events/upload-recorded';
-import { type ObjectScan, ObjectTooLargeError, scanObject } from './scan-object.ts';
+import { type ObjectOutcome, skipReasonOf } from '@repo/object-processing/outcome';
+import { readObject } from '@repo/object-processing/read-object';
+import { type ObjectScan, scanObject } from './scan-object.ts';
 
 export interface RecordSettings {
   inputPrefix: string;
@@ -45,17 +47,21 @@ export interface UploadRecord extends Omit<ObjectScan, 'size'> {
   messageId?: string;
 }
 
-export type RecordOutcome =
+export type Recorded =
   | { status: 'recorded'; record: UploadRecord; messageId: string }
   /** A duplicate delivery whose notification had already gone out: nothing done. */
   | { status: 'duplicate'; record: UploadRecord }
   /** A redelivery after a failed publish: the record existed, the notification went out now. */
-  | { status: 'announced'; record: UploadRecord; messageId: string }
-  | { status: 'skipped'; reason: 'outside-input-prefix' | 'folder-marker' }
-  /** Permanent: the object is gone or changed since the event, or too large; logged, not retried. */
-  | { status: 'rejected'; reason: 'object-gone' | 'object-changed' | 'too-large'; message: string };
+  | { status: 'announced'; record: UploadRecord; messageId: string };
 
-export interface Dependencies {
+/**
+ * Recorded (or found recorded); skipped when outside the input prefix or a folder marker; rejected
+ * (thrown as a PermanentError, see processObject) when the object is gone or changed since the event,
+ * or too large.
+ */
+export type RecordOutcome = ObjectOutcome<Recorded>;
+
+export interface RecordUploadDependencies {
   s3: S3Client;
   db: DynamoDBDocumentClient;
   sns: SNSClient;
@@ -110,15 +116,14 @@ const maxNotificationBytes = 256 * 1024;
  */
 export async function recordUpload(
   object: S3ObjectRef,
-  deps: Dependencies,
+  deps: RecordUploadDependencies,
   { deadline }: Delivery,
 ): Promise<RecordOutcome> {
   const { settings, db, tableName } = deps;
-  if (!object.key.startsWith(settings.inputPrefix))
-    return { status: 'skipped', reason: 'outside-input-prefix' };
-  // Rule: folder markers ("uploads/2026/", zero bytes) are not uploads and are skipped; zero-byte files
-  // are uploads like any other and are recorded.
-  if (object.key.endsWith('/')) return { status: 'skipped', reason: 'folder-marker' };
+  // Folder markers ("uploads/2026/", zero bytes) are not uploads and are skipped; zero-byte files are
+  // uploads like any other and are recorded.
+  const skipped = skipReasonOf(object.key, settings);
+  if (skipped) return skipped;
 
   const objectId = `s3://${object.bucket}/${object.key}`;
   const versionId = object.versionId && object.versionId !== 'null' ? object.versionId : undefined;
@@ -129,8 +134,7 @@ export async function recordUpload(
   const token = (deps.newToken ?? randomUUID)();
   let created = false;
   if (!record) {
-    const read = await readVersion(object, versionId, deps);
-    if ('rejected' in read) return read.rejected;
+    const read = await readVersion(object, deps);
     record = {
       objectId,
       version,
@@ -184,10 +188,10 @@ export async function recordUpload(
     : { status: 'announced', record: announced, messageId };
 }
 
-const now = (deps: Dependencies) => deps.now?.() ?? new Date();
+const now = (deps: RecordUploadDependencies) => deps.now?.() ?? new Date();
 
 async function readItem(
-  { db, tableName }: Dependencies,
+  { db, tableName }: RecordUploadDependencies,
   objectId: string,
   version: string,
 ): Promise<UploadRecord | undefined> {
@@ -197,7 +201,11 @@ async function readItem(
   return Item as UploadRecord | undefined;
 }
 
-async function readExisting(deps: Dependencies, objectId: string, version: string): Promise<UploadRecord> {
+async function readExisting(
+  deps: RecordUploadDependencies,
+  objectId: string,
+  version: string,
+): Promise<UploadRecord> {
   const item = await readItem(deps, objectId, version);
   // Only a manual delete between two of this delivery's calls gets here: a fault, so Lambda retries.
   if (!item) throw new Error(`The item for ${objectId} (${version}) vanished while it was being announced`);
@@ -212,7 +220,7 @@ async function readExisting(deps: Dependencies, objectId: string, version: strin
  * is released or lapses (then it claims), or its own time runs short (then it throws, to be retried).
  */
 async function claimAnnouncement(
-  deps: Dependencies,
+  deps: RecordUploadDependencies,
   record: UploadRecord,
   token: string,
   deadline: number,
@@ -263,7 +271,11 @@ async function claimAnnouncement(
 }
 
 /** Gives the claim up after a failed publish, if this delivery still holds it. */
-async function releaseClaim({ db, tableName }: Dependencies, record: UploadRecord, token: string) {
+async function releaseClaim(
+  { db, tableName }: RecordUploadDependencies,
+  record: UploadRecord,
+  token: string,
+) {
   await db.send(
     new UpdateCommand({
       TableName: tableName,
@@ -275,54 +287,16 @@ async function releaseClaim({ db, tableName }: Dependencies, record: UploadRecor
   );
 }
 
+/** Scans the bytes the event announced (readObject pins the version or ETag and bounds the size). */
 async function readVersion(
   object: S3ObjectRef,
-  versionId: string | undefined,
-  { s3, settings }: Dependencies,
-): Promise<{ scan: ObjectScan; s3ContentType?: string } | { rejected: RecordOutcome }> {
-  try {
-    const response = await s3.send(
-      new GetObjectCommand({
-        Bucket: object.bucket,
-        Key: object.key,
-        VersionId: versionId,
-        // Unversioned buckets: read the bytes this event announced, not a later overwrite.
-        IfMatch: versionId ? undefined : object.etag && `"${object.etag.replaceAll('"', '')}"`,
-      }),
-    );
-    if (response.ContentLength !== undefined && response.ContentLength > settings.maxObjectBytes) {
-      (response.Body as { destroy?: () => void } | undefined)?.destroy?.();
-      throw new ObjectTooLargeError(settings.maxObjectBytes);
-    }
-    const scan = await scanObject(response.Body as AsyncIterable<Uint8Array>, {
-      maxBytes: settings.maxObjectBytes,
-      previewBytes: settings.previewBytes,
-    });
-    return { scan, s3ContentType: response.ContentType };
-  } catch (error) {
-    if (error instanceof ObjectTooLargeError)
-      return { rejected: { status: 'rejected', reason: 'too-large', message: error.message } };
-    if (error instanceof S3ServiceException) {
-      const status = error.$metadata.httpStatusCode;
-      if (
-        ['NoSuchKey', 'NoSuchVersion', 'NoSuchBucket', 'AccessDenied'].includes(error.name) ||
-        status === 404 ||
-        status === 403
-      ) {
-        return { rejected: { status: 'rejected', reason: 'object-gone', message: error.message } };
-      }
-      if (error.name === 'PreconditionFailed' || status === 412) {
-        return {
-          rejected: {
-            status: 'rejected',
-            reason: 'object-changed',
-            message: 'overwritten since this event; the newer upload has its own event',
-          },
-        };
-      }
-    }
-    throw error;
-  }
+  { s3, settings }: RecordUploadDependencies,
+): Promise<{ scan: ObjectScan; s3ContentType?: string }> {
+  const { body, contentType } = await readObject(s3, object, { maxBytes: settings.maxObjectBytes });
+  return {
+    scan: await scanObject(body, { previewBytes: settings.previewBytes }),
+    s3ContentType: contentType,
+  };
 }
 
 /**
@@ -402,7 +376,7 @@ export function deduplicationKey({ bucket, key, version }: Pick<UploadRecord, 'b
     .digest('hex');
 }
 
-async function announce({ sns, topicArn }: Dependencies, record: UploadRecord): Promise<string> {
+async function announce({ sns, topicArn }: RecordUploadDependencies, record: UploadRecord): Promise<string> {
   const {
     notifiedAt: _notifiedAt,
     messageId: _messageId,

@@ -12,25 +12,17 @@ export interface ObjectScan {
   previewTruncated?: boolean;
 }
 
-/** The object is larger than the caller allows (counted while streaming): a permanent refusal. */
-export class ObjectTooLargeError extends Error {
-  override readonly name = 'ObjectTooLargeError';
-  constructor(readonly limit: number) {
-    super(`Object is larger than ${limit} bytes`);
-  }
-}
-
 // file-type needs at most this many bytes from the start of a file to recognise it.
 const sniffBytes = 4_100;
 
 /**
  * Streams an object once: size, SHA-256, type from the first bytes and, for UTF-8 text, a preview of at
- * most `previewBytes`. Holds only the first few kilobytes, whatever the object's size; stops at
- * `maxBytes`.
+ * most `previewBytes`. Holds only the first few kilobytes, whatever the object's size (the stream's
+ * size limit is readObject's).
  */
 export async function scanObject(
   body: AsyncIterable<Uint8Array>,
-  { maxBytes, previewBytes }: { maxBytes: number; previewBytes: number },
+  { previewBytes }: { previewBytes: number },
 ): Promise<ObjectScan> {
   const hash = createHash('sha256');
   const keep = Math.max(sniffBytes, previewBytes + 4);
@@ -39,7 +31,6 @@ export async function scanObject(
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > maxBytes) throw new ObjectTooLargeError(maxBytes);
     hash.update(chunk);
     if (headLength < keep) {
       const take = Math.min(keep - headLength, chunk.length);

@@ -1,5 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpErrorHandler from '@middy/http-error-handler';
@@ -11,25 +9,21 @@ import { createError } from '@middy/util';
 import { createS3Client } from '@repo/aws/s3';
 import { callerOf, UnauthenticatedError } from '@repo/events/cognito-caller';
 import { apiGatewayRequestId } from '@repo/logging/correlation';
-import { createLogger } from '@repo/logging/logger';
-import { createMetrics, withMetrics } from '@repo/logging/metrics';
-import { withLogging } from '@repo/logging/middleware';
-import { createTracer, type Tracer, traceClient, withTracing } from '@repo/logging/tracer';
+import { createObservability, type Observability, observe } from '@repo/logging/observability';
+import { traceClient } from '@repo/logging/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { type Config, readConfig } from './config.ts';
 import {
   createUploadLink,
   findUploadOutputs,
-  type Dependencies as UploadDependencies,
+  type UploadLinkDependencies,
   UploadTooLargeError,
   uploadContentTypes,
 } from './uploads.ts';
 
-export interface Dependencies extends UploadDependencies {
-  logger: Logger;
-  metrics?: Metrics;
-  tracer?: Tracer;
+export interface UploadsApiDependencies extends UploadLinkDependencies {
+  observability: Observability;
   config: Pick<Config, 'CORS_ALLOWED_ORIGIN'>;
 }
 
@@ -46,7 +40,8 @@ const uploadPathSchema = z.object({ uploadId: z.uuid() });
  * link to upload one image under their own prefix; `GET /uploads/{uploadId}` gives links to its sizes.
  * Only the caller's own uploads are ever looked at: another's id answers as an unknown one (404).
  */
-export function createHandler({ logger, metrics, tracer, config, ...deps }: Dependencies): ApiHandler {
+export function createHandler({ observability, config, ...deps }: UploadsApiDependencies): ApiHandler {
+  const { metrics } = observability;
   const routes: Route<APIGatewayProxyEvent, APIGatewayProxyResult>[] = [
     {
       method: 'POST',
@@ -56,7 +51,7 @@ export function createHandler({ logger, metrics, tracer, config, ...deps }: Depe
         const { id } = callerOf(event);
         const request = parse(newUploadSchema, event.body);
         const link = await createUploadLink(id, request, deps);
-        metrics?.addMetric('UploadLinksIssued', 'Count', 1);
+        metrics.addMetric('UploadLinksIssued', 'Count', 1);
         return json(201, link);
       }),
     },
@@ -74,9 +69,7 @@ export function createHandler({ logger, metrics, tracer, config, ...deps }: Depe
   ];
 
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(withTracing(tracer))
-    .use(withLogging(logger, apiGatewayRequestId))
-    .use(withMetrics(metrics))
+    .use(observe(observability, apiGatewayRequestId))
     .use(httpCors({ origin: config.CORS_ALLOWED_ORIGIN, disableBeforePreflightResponse: false }))
     .use(httpErrorHandler({ logger: false, fallbackMessage: JSON.stringify({ error: 'InternalError' }) }))
     .use({ onError: mapErrors })
@@ -133,17 +126,15 @@ function json(statusCode: number, body: unknown): APIGatewayProxyResult {
 
 // One container, one set of clients: built at cold start, reused by every invocation.
 const config = readConfig();
-const tracer = createTracer({ serviceName: config.POWERTOOLS_SERVICE_NAME });
+const observability = createObservability({
+  serviceName: config.POWERTOOLS_SERVICE_NAME,
+  logLevel: config.POWERTOOLS_LOG_LEVEL,
+});
 
 export const handler = createHandler({
-  logger: createLogger({
-    serviceName: config.POWERTOOLS_SERVICE_NAME,
-    logLevel: config.POWERTOOLS_LOG_LEVEL,
-  }),
-  metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
-  tracer,
+  observability,
   config,
-  s3: traceClient(tracer, createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS })),
+  s3: traceClient(observability.tracer, createS3Client({ maxAttempts: config.AWS_MAX_ATTEMPTS })),
   settings: {
     bucket: config.UPLOADS_BUCKET_NAME,
     inputPrefix: config.INPUT_PREFIX,

@@ -28,7 +28,7 @@ export interface UploadSettings {
   linkTtlSeconds: number;
 }
 
-export interface Dependencies {
+export interface UploadLinkDependencies {
   s3: S3Client;
   settings: UploadSettings;
   now?: () => Date;
@@ -68,7 +68,7 @@ export class UploadTooLargeError extends Error {
 export async function createUploadLink(
   owner: string,
   { contentType, size }: { contentType: UploadContentType; size: number },
-  { s3, settings, now = () => new Date(), newId = randomUUID }: Dependencies,
+  { s3, settings, now = () => new Date(), newId = randomUUID }: UploadLinkDependencies,
 ): Promise<UploadLink> {
   if (size > settings.maxBytes) throw new UploadTooLargeError(settings.maxBytes);
   const uploadId = newId();
@@ -103,7 +103,7 @@ export async function createUploadLink(
 export async function findUploadOutputs(
   owner: string,
   uploadId: string,
-  { s3, settings, now = () => new Date() }: Dependencies,
+  { s3, settings, now = () => new Date() }: UploadLinkDependencies,
 ): Promise<UploadOutputs | undefined> {
   const inputKey = keyOf(settings, owner, uploadId);
   const expiresAt = new Date(now().getTime() + settings.linkTtlSeconds * 1000).toISOString();

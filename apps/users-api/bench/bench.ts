@@ -33,6 +33,7 @@ import { bundleLambda } from '@repo/bundler/bundle-lambda';
 import { createLogger } from '@repo/logging/logger';
 import { coldStart, type Summary, summarize } from '@repo/testing/cold-start';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { quietObservability } from '@repo/testing/observability';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createUserStore, type User } from '../src/users.ts';
@@ -221,7 +222,7 @@ const users = createUserStore({ db: createDocumentClient({ maxAttempts: 3 }), ta
 const logger = createLogger({ serviceName: 'users-api', logLevel });
 const fullChain = createHandler({
   users,
-  logger,
+  observability: quietObservability({ logger }),
   config: { MAX_BODY_BYTES: 16 * 1024, CORS_ALLOWED_ORIGIN: '*', ADMIN_GROUP: 'admins' },
 });
 

@@ -1,5 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpErrorHandler from '@middy/http-error-handler';
@@ -11,10 +9,8 @@ import { createError } from '@middy/util';
 import { createDocumentClient } from '@repo/aws/dynamodb';
 import { callerOf } from '@repo/events/cognito-caller';
 import { apiGatewayRequestId } from '@repo/logging/correlation';
-import { createLogger } from '@repo/logging/logger';
-import { createMetrics, withMetrics } from '@repo/logging/metrics';
-import { withLogging } from '@repo/logging/middleware';
-import { annotate, createTracer, type Tracer, traceClient, withTracing } from '@repo/logging/tracer';
+import { createObservability, type Observability, observe } from '@repo/logging/observability';
+import { annotate, traceClient } from '@repo/logging/tracer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { asSeenBy, mayManage } from './access.ts';
@@ -45,13 +41,9 @@ type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResu
 /** Same pattern http-json-body-parser accepts: application/json and application/*+json, any parameters. */
 const jsonMediaType = /^application\/(.+\+)?json($|;.+)/;
 
-export interface Dependencies {
+export interface UsersApiDependencies {
   users: UserStore;
-  logger: Logger;
-  /** Business metrics (CloudWatch EMF); none in tests that do not look at them. */
-  metrics?: Metrics;
-  /** X-Ray tracing (Powertools tracer); none in tests that do not look at traces. */
-  tracer?: Tracer;
+  observability: Observability;
   config: Pick<Config, 'MAX_BODY_BYTES' | 'CORS_ALLOWED_ORIGIN' | 'ADMIN_GROUP'>;
 }
 
@@ -59,8 +51,9 @@ export interface Dependencies {
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** Builds the users REST API handler (API Gateway REST, proxy integration) around its dependencies. */
-export function createHandler({ users, logger, metrics, tracer, config }: Dependencies): ApiHandler {
-  const count = (name: string) => metrics?.addMetric(name, 'Count', 1);
+export function createHandler({ users, observability, config }: UsersApiDependencies): ApiHandler {
+  const { logger, metrics, tracer } = observability;
+  const count = (name: string) => metrics.addMetric(name, 'Count', 1);
   const caller = (event: APIGatewayProxyEvent) => callerOf(event, config.ADMIN_GROUP);
   /**
    * The record the path names, if the caller may manage it (src/access.ts); one they may not is
@@ -131,9 +124,7 @@ export function createHandler({ users, logger, metrics, tracer, config }: Depend
   ];
 
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(withTracing(tracer))
-    .use(withLogging(logger, apiGatewayRequestId))
-    .use(withMetrics(metrics))
+    .use(observe(observability, apiGatewayRequestId))
     .use(
       httpCors({
         origin: config.CORS_ALLOWED_ORIGIN,
@@ -219,20 +210,13 @@ function locationOf(event: APIGatewayProxyEvent, id: string): string {
 
 // One container, one set of clients: built at cold start, reused by every invocation.
 const config = readConfig();
-const logger = createLogger({
+const observability = createObservability({
   serviceName: config.POWERTOOLS_SERVICE_NAME,
   logLevel: config.POWERTOOLS_LOG_LEVEL,
 });
-const tracer = createTracer({ serviceName: config.POWERTOOLS_SERVICE_NAME });
 const users = createUserStore({
-  db: traceClient(tracer, createDocumentClient({ maxAttempts: config.AWS_MAX_ATTEMPTS })),
+  db: traceClient(observability.tracer, createDocumentClient({ maxAttempts: config.AWS_MAX_ATTEMPTS })),
   tableName: config.USERS_TABLE_NAME,
 });
 
-export const handler = createHandler({
-  users,
-  logger,
-  metrics: createMetrics({ serviceName: config.POWERTOOLS_SERVICE_NAME }),
-  tracer,
-  config,
-});
+export const handler = createHandler({ users, observability, config });

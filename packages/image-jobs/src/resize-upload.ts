@@ -1,8 +1,10 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3ObjectRef } from '@repo/events/s3';
-import { ImageError, ImageTooLargeError } from '@repo/image/image-errors';
 import { type OutputSize, outputKeyOf } from '@repo/image/outputs';
 import { type OutputFormat, resizeImage } from '@repo/image/resize-image';
+import { type ObjectOutcome, skipReasonOf } from '@repo/object-processing/outcome';
+import { ObjectTooLargeError, readObjectBytes } from '@repo/object-processing/read-object';
+import type { TimeBudget } from '@repo/object-processing/time-budget';
 
 export interface ResizeSettings {
   sizes: readonly OutputSize[];
@@ -32,76 +34,55 @@ export interface Timings {
   uploadMs: number;
 }
 
-export type ResizeOutcome =
-  | { status: 'resized'; inputBytes: number; outputs: Output[]; timings: Timings }
-  /** Not ours to process (outside the input prefix, a folder marker, empty): nothing to do, by rule. */
-  | { status: 'skipped'; reason: 'outside-input-prefix' | 'folder-marker' | 'empty-object' }
-  /** Permanent: retrying the same object cannot help (not an image, corrupt, too big, gone). */
-  | { status: 'rejected'; reason: string; message: string };
-
-/** The invocation is about to run out of time: fail loudly now rather than be killed mid-write. */
-export class TimeBudgetError extends Error {
-  override readonly name = 'TimeBudgetError';
-  constructor(step: string, remainingMs: number, neededMs: number) {
-    super(`Not starting "${step}": ${remainingMs} ms left, ${neededMs} ms needed`);
-  }
+export interface Resized {
+  status: 'resized';
+  inputBytes: number;
+  outputs: Output[];
+  timings: Timings;
 }
+
+/**
+ * Resized; skipped when not ours (outside the input prefix, a folder marker, empty); rejected when
+ * retrying cannot help (not an image, corrupt, too big, gone or overwritten since the event).
+ */
+export type ResizeOutcome = ObjectOutcome<Resized>;
 
 /**
  * Resizes one uploaded image into `<outputPrefix><size>/<name>` for every size, where `<name>` is the
  * key below the input prefix: deterministic keys, so a retry or a duplicate event overwrites rather
- * than duplicates. Either all outputs are written or it throws (S3 faults are transient: Lambda
- * retries). Permanent problems are returned as `rejected`, never thrown.
+ * than duplicates. It reads the bytes the event announced (its version or ETag, see readObject) and
+ * either writes all outputs or throws: S3 faults and an exhausted time budget are transient (Lambda
+ * retries); permanent problems are thrown as PermanentErrors, which processObject turns into a
+ * `rejected` outcome.
  */
 export async function resizeUpload(
   object: S3ObjectRef,
-  { s3, settings, remainingMs }: { s3: S3Client; settings: ResizeSettings; remainingMs: () => number },
+  { s3, settings, budget }: { s3: S3Client; settings: ResizeSettings; budget: TimeBudget },
 ): Promise<ResizeOutcome> {
   const { bucket, key } = object;
-  if (!key.startsWith(settings.inputPrefix) || key.startsWith(settings.outputPrefix)) {
-    return { status: 'skipped', reason: 'outside-input-prefix' };
-  }
-  if (key.endsWith('/')) return { status: 'skipped', reason: 'folder-marker' };
+  const skipped = skipReasonOf(key, settings);
+  if (skipped) return skipped;
   if (object.size === 0) return { status: 'skipped', reason: 'empty-object' };
   if (object.size !== undefined && object.size > settings.maxInputBytes) {
-    return rejected(new ImageTooLargeError(object.size, settings.maxInputBytes));
+    throw new ObjectTooLargeError(settings.maxInputBytes);
   }
 
-  const ensureTime = (step: string) => {
-    const left = remainingMs();
-    if (left < settings.minRemainingMs) throw new TimeBudgetError(step, left, settings.minRemainingMs);
-  };
-
-  ensureTime('download');
+  budget.ensure('download');
   const started = performance.now();
-  let input: Buffer;
-  try {
-    input = await readObject(s3, bucket, key, settings.maxInputBytes);
-  } catch (error) {
-    if (error instanceof ImageTooLargeError) return rejected(error);
-    if (isGone(error))
-      return { status: 'rejected', reason: 'object-gone', message: (error as Error).message };
-    throw error;
-  }
+  const input = await readObjectBytes(s3, object, { maxBytes: settings.maxInputBytes });
   if (input.length === 0) return { status: 'skipped', reason: 'empty-object' };
 
   const downloaded = performance.now();
-  ensureTime('resize');
-  let images: Awaited<ReturnType<typeof resizeImage>>;
-  try {
-    images = await resizeImage(input, {
-      sizes: settings.sizes,
-      format: settings.format,
-      quality: settings.quality,
-      limitInputPixels: settings.maxInputPixels,
-    });
-  } catch (error) {
-    if (error instanceof ImageError) return rejected(error);
-    throw error;
-  }
+  budget.ensure('resize');
+  const images = await resizeImage(input, {
+    sizes: settings.sizes,
+    format: settings.format,
+    quality: settings.quality,
+    limitInputPixels: settings.maxInputPixels,
+  });
 
   const resized = performance.now();
-  ensureTime('upload');
+  budget.ensure('upload');
   const outputs = images.map((image) => ({
     key: outputKeyOf(settings, key, image.size),
     size: image.size,
@@ -135,37 +116,4 @@ export async function resizeUpload(
       uploadMs: uploaded - resized,
     },
   };
-}
-
-/** Reads an object as a stream, refusing to hold more than `maxBytes` (the header may be absent or lie). */
-async function readObject(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<Buffer> {
-  const { Body, ContentLength } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  if (ContentLength !== undefined && ContentLength > maxBytes) {
-    (Body as { destroy?: () => void } | undefined)?.destroy?.();
-    throw new ImageTooLargeError(ContentLength, maxBytes);
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of Body as AsyncIterable<Uint8Array>) {
-    total += chunk.length;
-    if (total > maxBytes) {
-      (Body as { destroy?: () => void }).destroy?.();
-      throw new ImageTooLargeError(total, maxBytes);
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks, total);
-}
-
-/** Deleted or made unreadable (object or bucket) between the event and our read: no retry can fix it. */
-function isGone(error: unknown): boolean {
-  return (
-    error instanceof S3ServiceException &&
-    (['NoSuchKey', 'NoSuchBucket', 'AccessDenied'].includes(error.name) ||
-      error.$metadata.httpStatusCode === 404)
-  );
-}
-
-function rejected(error: ImageError): ResizeOutcome {
-  return { status: 'rejected', reason: error.reason, message: error.message };
 }

@@ -14,10 +14,8 @@ export function createMetrics({ serviceName }: { serviceName: string }): Metrics
  * middy middleware: counts the cold start (ColdStart, its own EMF line) and flushes the invocation's
  * metrics as one EMF line when it ends, errors included. Unlike Powertools' logMetrics it says nothing
  * when an invocation recorded nothing (a read request, say): that warning would be on most log streams.
- * Without a Metrics (tests that do not look at metrics) it does nothing.
  */
-export function withMetrics(metrics: Metrics | undefined): MiddlewareObj<unknown, unknown, Error, Context>[] {
-  if (!metrics) return [];
+export function withMetrics(metrics: Metrics): MiddlewareObj<unknown, unknown, Error, Context>[] {
   const flush = () => {
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   };

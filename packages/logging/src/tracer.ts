@@ -23,8 +23,8 @@ export function createTracer({ serviceName }: { serviceName: string }): Tracer {
  * annotations, errors recorded on it. The response is never captured: API bodies, batch reports and
  * object listings do not belong in a trace (X-Ray documents are capped at 64 KB anyway).
  */
-export function withTracing(tracer: Tracer | undefined): MiddlewareObj[] {
-  return tracer ? [captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj] : [];
+export function withTracing(tracer: Tracer): MiddlewareObj[] {
+  return [captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj];
 }
 
 /**
@@ -32,13 +32,13 @@ export function withTracing(tracer: Tracer | undefined): MiddlewareObj[] {
  * retries, status, and the SDK's allow-listed request fields such as TableName — never items or bodies).
  * Wrap each client once, where it is built.
  */
-export function traceClient<Client extends object>(tracer: Tracer | undefined, client: Client): Client {
-  return tracer ? tracer.captureAWSv3Client(client) : client;
+export function traceClient<Client extends object>(tracer: Tracer, client: Client): Client {
+  return tracer.captureAWSv3Client(client);
 }
 
 /** Annotates the invocation's subsegment (users-api's user id, say). */
-export function annotate(tracer: Tracer | undefined, annotations: Annotations): void {
-  if (!tracer?.isTracingEnabled()) return;
+export function annotate(tracer: Tracer, annotations: Annotations): void {
+  if (!tracer.isTracingEnabled()) return;
   for (const [key, value] of recordable(annotations)) tracer.putAnnotation(key, value);
 }
 
@@ -47,16 +47,16 @@ export function annotate(tracer: Tracer | undefined, annotations: Annotations): 
  * that concurrent jobs in one invocation each get their own SDK calls, duration and error. Work that
  * ends in a permanent rejection without throwing (a corrupt image, a vanished object) is marked too:
  * `rejectionOf` names the reason, which becomes the `rejected` annotation and the subsegment's error
- * flag, so `annotation.rejected = "corrupt"` finds them. Without tracing it just runs the work.
+ * flag, so `annotation.rejected = "corrupt"` finds them. When tracing is off it just runs the work.
  */
 export async function traceWork<Result>(
-  tracer: Tracer | undefined,
+  tracer: Tracer,
   name: string,
   annotations: Annotations,
   work: () => Promise<Result>,
   rejectionOf?: (result: Result) => string | undefined,
 ): Promise<Result> {
-  if (!tracer?.isTracingEnabled()) return work();
+  if (!tracer.isTracingEnabled()) return work();
   // captureAsyncFunc runs the work in a context of its own and returns what it returns.
   return tracer.provider.captureAsyncFunc(`### ${name}`, async (subsegment) => {
     for (const [key, value] of recordable(annotations)) subsegment?.addAnnotation(key, value);
@@ -75,11 +75,6 @@ export async function traceWork<Result>(
       subsegment?.close();
     }
   }) as Promise<Result>;
-}
-
-/** For traceWork: the reason of an outcome shaped `{ status: 'rejected', reason }`, as the S3 apps return. */
-export function rejectedOutcome(outcome: { status: string; reason?: string }): string | undefined {
-  return outcome.status === 'rejected' ? (outcome.reason ?? 'rejected') : undefined;
 }
 
 /** X-Ray keeps string annotation values up to 1,000 characters; S3 keys may have 1,024 bytes. */

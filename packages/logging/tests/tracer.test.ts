@@ -189,7 +189,7 @@ describe('tracing (Powertools tracer, X-Ray)', { timeout: 60_000 }, () => {
               'resize',
               { objectKey: `k${index}` },
               async () => outcome,
-              tracing.rejectedOutcome,
+              (result) => (result.status === 'rejected' ? result.reason : undefined),
             ),
           ),
         ),
@@ -205,11 +205,16 @@ describe('tracing (Powertools tracer, X-Ray)', { timeout: 60_000 }, () => {
     expect(invocation?.error).toBeFalsy();
   });
 
-  it('sends nothing when tracing is switched off or no tracer is given, and the work still runs', async () => {
+  it('sends nothing when tracing is switched off or the function runs outside Lambda, and the work still runs', async () => {
     process.env.POWERTOOLS_TRACE_ENABLED = 'false';
     const disabled = tracing.createTracer({ serviceName: 'users-api' });
     delete process.env.POWERTOOLS_TRACE_ENABLED;
-    for (const tracer of [disabled, undefined]) {
+    const executionEnvironment = process.env.AWS_EXECUTION_ENV;
+    delete process.env.AWS_EXECUTION_ENV;
+    const outsideLambda = tracing.createTracer({ serviceName: 'users-api' });
+    process.env.AWS_EXECUTION_ENV = executionEnvironment;
+    expect(outsideLambda.isTracingEnabled()).toBe(false);
+    for (const tracer of [disabled, outsideLambda]) {
       const db = tracing.traceClient(tracer, newClient());
       const handler = middy()
         .use(tracing.withTracing(tracer))

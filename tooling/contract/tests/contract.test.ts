@@ -84,7 +84,7 @@ describe('the contract check', () => {
 
       // Assess
       expect(failures).toEqual([
-        'ImageResizerFunction (apps/image-resizer): sends s3:PutObject (PutObjectCommand in packages/image-jobs/src/resize-upload.ts:117) but no policy allows it — add to Policies: - Statement: [{ Effect: Allow, Action: s3:PutObject, Resource: !Sub arn:${AWS::Partition}:s3:::${UploadsBucket}/* }] (or S3WritePolicy: { BucketName: !Ref UploadsBucket })',
+        'ImageResizerFunction (apps/image-resizer): sends s3:PutObject (PutObjectCommand in packages/image-jobs/src/resize-upload.ts:98) but no policy allows it — add to Policies: - Statement: [{ Effect: Allow, Action: s3:PutObject, Resource: !Sub arn:${AWS::Partition}:s3:::${UploadsBucket}/* }] (or S3WritePolicy: { BucketName: !Ref UploadsBucket })',
       ]);
     });
 

@@ -11,12 +11,13 @@ import { defaultSizes } from '@repo/image/outputs';
 import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
 import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { quietObservability } from '@repo/testing/observability';
 import { photo } from '@repo/testing/photos';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHandler, type Dependencies } from '../../src/handler.ts';
+import { type BatchWorkerDependencies, createHandler } from '../../src/handler.ts';
 import { jsonRecord, s3Notification, s3TestEvent, snsEnvelope, sqsEvent, sqsRecord } from './events.ts';
 import { inFlightProbe } from './in-flight.ts';
 
@@ -35,10 +36,10 @@ const settings: ResizeSettings = {
 };
 const logger = createLogger({ serviceName: 'batch-worker', logLevel: 'SILENT' });
 
-function build(overrides: Partial<Dependencies> = {}) {
+function build(overrides: Partial<BatchWorkerDependencies> = {}) {
   const handler = createHandler({
     s3: new S3Client({ region: 'us-east-1' }),
-    logger,
+    observability: quietObservability({ logger }),
     settings,
     defaultBucket: bucket,
     concurrency: 4,

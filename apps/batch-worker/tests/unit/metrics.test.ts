@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { defaultSizes } from '@repo/image/outputs';
-import { createLogger } from '@repo/logging/logger';
 import { createMetrics } from '@repo/logging/metrics';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { quietObservability } from '@repo/testing/observability';
 import { photo } from '@repo/testing/photos';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -36,8 +36,7 @@ describe('batch-worker metrics (CloudWatch EMF)', () => {
     s3.on(PutObjectCommand).resolves({});
     const handler = createHandler({
       s3: new S3Client({ region: 'us-east-1' }),
-      logger: createLogger({ serviceName: 'batch-worker', logLevel: 'SILENT' }),
-      metrics: createMetrics({ serviceName: 'batch-worker' }),
+      observability: quietObservability({ metrics: createMetrics({ serviceName: 'batch-worker' }) }),
       defaultBucket: 'photos',
       concurrency: 2,
       settings: {

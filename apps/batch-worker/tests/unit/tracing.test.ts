@@ -5,7 +5,6 @@ import { createS3Client } from '@repo/aws/s3';
 import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import { defaultSizes } from '@repo/image/outputs';
 import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
-import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import { photo } from '@repo/testing/photos';
 import {
@@ -28,6 +27,7 @@ let flakyEndpoint: string;
 let admin: S3Client;
 let app: typeof import('../../src/handler.ts');
 let tracing: typeof import('@repo/logging/tracer');
+let testing: typeof import('@repo/testing/observability');
 let restoreEnvironment: (() => void) | undefined;
 
 const bucket = 'batch-worker-tracing';
@@ -73,6 +73,7 @@ beforeAll(async () => {
   restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
+  testing = await import('@repo/testing/observability');
 }, 90_000); // startMoto gives moto_server up to 60 s to answer on a loaded machine
 
 afterAll(async () => {
@@ -89,8 +90,7 @@ function tracedHandler(concurrency: number) {
   const tracer = tracing.createTracer({ serviceName: 'batch-worker' });
   return app.createHandler({
     s3: tracing.traceClient(tracer, createS3Client({ maxAttempts: 1, endpoint: flakyEndpoint })),
-    logger: createLogger({ serviceName: 'batch-worker', logLevel: 'SILENT' }),
-    tracer,
+    observability: testing.quietObservability({ tracer }),
     settings,
     defaultBucket: bucket,
     concurrency,

@@ -41,9 +41,16 @@ const processedKeys = async (name: string) =>
 // (3 s) left: a minute keeps a slow, loaded machine from looking like an invocation out of time.
 const context = () => lambdaContext({ timeoutMs: 60_000 });
 
+/** Uploads `body` and returns the event S3 sends for it (its ETag pins the read to these bytes). */
+async function put(key: string, body: Buffer) {
+  const { ETag } = await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'image/jpeg' }),
+  );
+  return objectCreated(bucket, key, body.length, ETag?.replaceAll('"', ''));
+}
+
 async function upload(key: string, body: Buffer) {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'image/jpeg' }));
-  return handler(objectCreated(bucket, key, body.length), context());
+  return handler(await put(key, body), context());
 }
 
 describe('image-resizer against moto S3', () => {
@@ -78,9 +85,10 @@ describe('image-resizer against moto S3', () => {
 
   it('leaves exactly the same four objects after a duplicate event', async () => {
     const image = await photo(800, 600);
-    await upload('uploads/twice.jpg', image);
+    const event = await put('uploads/twice.jpg', image);
+    await handler(event, context());
 
-    await handler(objectCreated(bucket, 'uploads/twice.jpg', image.length), context());
+    await handler(event, context());
 
     expect(await processedKeys('twice.jpg')).toHaveLength(4);
   });
@@ -95,5 +103,25 @@ describe('image-resizer against moto S3', () => {
     expect(await processedKeys('corrupt.jpg')).toEqual([]);
     expect(next).toEqual([expect.objectContaining({ status: 'resized' })]);
     expect(await processedKeys('next.jpg')).toHaveLength(4);
+  });
+
+  it('reads the bytes its event announced: an event for an overwritten upload writes nothing, the overwrite’s own event writes the sizes', async () => {
+    const first = await put('uploads/overwritten.jpg', await photo(800, 600));
+    const second = await put('uploads/overwritten.jpg', await photo(600, 800));
+
+    const late = await handler(first, context());
+    expect(late).toEqual([expect.objectContaining({ status: 'rejected', reason: 'object-changed' })]);
+    expect(await processedKeys('overwritten.jpg')).toEqual([]);
+
+    expect(await handler(second, context())).toEqual([expect.objectContaining({ status: 'resized' })]);
+    // The portrait overwrite's thumbnail (the first upload was landscape: 150×113).
+    const thumbnail = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'processed/thumbnail/overwritten.jpg' }),
+    );
+    const bytes = await (
+      thumbnail.Body as { transformToByteArray(): Promise<Uint8Array> }
+    ).transformToByteArray();
+    const meta = await sharp(Buffer.from(bytes)).metadata();
+    expect([meta.width, meta.height]).toEqual([113, 150]);
   });
 });

@@ -1,5 +1,13 @@
-/** A real-shaped EventBridge "Object Created" event for `key` (EventBridge keys are not URL-encoded). */
-export function objectCreated(bucket: string, key: string, size = 1024) {
+/**
+ * A real-shaped EventBridge "Object Created" event for `key` (EventBridge keys are not URL-encoded). Its
+ * ETag pins the read: against moto, pass the ETag the upload got.
+ */
+export function objectCreated(
+  bucket: string,
+  key: string,
+  size = 1024,
+  etag = 'd41d8cd98f00b204e9800998ecf8427e',
+) {
   return {
     version: '0',
     id: 'b6d5e1f2-3a4b-4c5d-8e9f-0a1b2c3d4e5f',
@@ -12,7 +20,7 @@ export function objectCreated(bucket: string, key: string, size = 1024) {
     detail: {
       version: '0',
       bucket: { name: bucket },
-      object: { key, size, etag: 'd41d8cd98f00b204e9800998ecf8427e', sequencer: '0055AED6DCD90281E5' },
+      object: { key, size, etag, sequencer: '0055AED6DCD90281E5' },
       'request-id': 'C3D13FE58DE4C810',
       requester: '123456789012',
       'source-ip-address': '203.0.113.7',

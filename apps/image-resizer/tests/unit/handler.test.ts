@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { defaultSizes } from '@repo/image/outputs';
 import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
-import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { quietObservability } from '@repo/testing/observability';
 import { photo } from '@repo/testing/photos';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
@@ -31,7 +31,7 @@ const settings: ResizeSettings = {
 };
 const handler = createHandler({
   s3: new S3Client({ region: 'us-east-1' }),
-  logger: createLogger({ serviceName: 'image-resizer', logLevel: 'SILENT' }),
+  observability: quietObservability(),
   settings,
 });
 

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { defaultSizes } from '@repo/image/outputs';
-import { createLogger } from '@repo/logging/logger';
 import { createMetrics } from '@repo/logging/metrics';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { quietObservability } from '@repo/testing/observability';
 import { photo } from '@repo/testing/photos';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -43,8 +43,7 @@ afterEach(() => {
 function handlerWithMetrics() {
   return createHandler({
     s3: new S3Client({ region: 'us-east-1' }),
-    logger: createLogger({ serviceName: 'image-resizer', logLevel: 'SILENT' }),
-    metrics: createMetrics({ serviceName: 'image-resizer' }),
+    observability: quietObservability({ metrics: createMetrics({ serviceName: 'image-resizer' }) }),
     settings: {
       sizes: defaultSizes,
       inputPrefix: 'uploads/',

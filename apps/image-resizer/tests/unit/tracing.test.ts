@@ -3,7 +3,6 @@ import { createS3Client } from '@repo/aws/s3';
 import { type MotoServer, startMoto } from '@repo/aws-local/moto';
 import { defaultSizes } from '@repo/image/outputs';
 import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
-import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import { photo } from '@repo/testing/photos';
 import {
@@ -23,6 +22,7 @@ let moto: MotoServer;
 let admin: S3Client;
 let app: typeof import('../../src/handler.ts');
 let tracing: typeof import('@repo/logging/tracer');
+let testing: typeof import('@repo/testing/observability');
 let restoreEnvironment: (() => void) | undefined;
 
 const bucket = 'image-resizer-tracing';
@@ -45,6 +45,7 @@ beforeAll(async () => {
   restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
+  testing = await import('@repo/testing/observability');
 }, 90_000); // startMoto gives moto_server up to 60 s to answer on a loaded machine
 
 afterAll(async () => {
@@ -57,19 +58,19 @@ function tracedHandler() {
   const tracer = tracing.createTracer({ serviceName: 'image-resizer' });
   return app.createHandler({
     s3: tracing.traceClient(tracer, createS3Client({ maxAttempts: 1, endpoint: moto.endpoint })),
-    logger: createLogger({ serviceName: 'image-resizer', logLevel: 'SILENT' }),
-    tracer,
+    observability: testing.quietObservability({ tracer }),
     settings,
   });
 }
 
 /** Uploads `bytes` under `key`, then runs the Object Created event for it as Lambda would. */
 async function uploadAndInvoke(key: string, bytes: Buffer) {
-  await admin.send(
+  const { ETag } = await admin.send(
     new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentType: 'image/jpeg' }),
   );
+  const event = objectCreated(bucket, key, bytes.length, ETag?.replaceAll('"', ''));
   return traceOfInvocation(daemon, () =>
-    tracedHandler()(objectCreated(bucket, key, bytes.length) as never, lambdaContext({ timeoutMs: 60_000 })),
+    tracedHandler()(event as never, lambdaContext({ timeoutMs: 60_000 })),
   );
 }
 

@@ -10,8 +10,8 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { quietObservability } from '@repo/testing/observability';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler } from '../../src/handler.ts';
@@ -44,8 +44,7 @@ export const clock = { ms: Date.parse(processedAt), slept: [] as number[] };
 export function buildHandler(settings: Partial<RecordSettings> = {}, metrics?: Metrics) {
   const region = 'us-east-1';
   return createHandler({
-    logger: createLogger({ serviceName: 'upload-processor', logLevel: 'SILENT' }),
-    metrics,
+    observability: quietObservability(metrics ? { metrics } : {}),
     s3: new S3Client({ region }),
     db: DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
     sns: new SNSClient({ region }),

@@ -5,7 +5,6 @@ import { createDocumentClient } from '@repo/aws/dynamodb';
 import { createS3Client } from '@repo/aws/s3';
 import { createSnsClient } from '@repo/aws/sns';
 import { type MotoServer, startMoto } from '@repo/aws-local/moto';
-import { createLogger } from '@repo/logging/logger';
 import { readTemplate } from '@repo/sam-template/read-template';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
 import { lambdaContext } from '@repo/testing/lambda-context';
@@ -26,6 +25,7 @@ let moto: MotoServer;
 let s3: S3Client;
 let app: typeof import('../../src/handler.ts');
 let tracing: typeof import('@repo/logging/tracer');
+let testing: typeof import('@repo/testing/observability');
 let tableName: string;
 let topicArn: string;
 let restoreEnvironment: (() => void) | undefined;
@@ -47,6 +47,7 @@ beforeAll(async () => {
   restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
+  testing = await import('@repo/testing/observability');
 }, 90_000); // startMoto gives moto_server up to 60 s to answer on a loaded machine
 
 afterAll(async () => {
@@ -59,8 +60,7 @@ function tracedHandler({ topic = topicArn }: { topic?: string } = {}) {
   const tracer = tracing.createTracer({ serviceName: 'upload-processor' });
   const clientSettings = { maxAttempts: 1, endpoint: moto.endpoint };
   return app.createHandler({
-    logger: createLogger({ serviceName: 'upload-processor', logLevel: 'SILENT' }),
-    tracer,
+    observability: testing.quietObservability({ tracer }),
     s3: tracing.traceClient(tracer, createS3Client(clientSettings)),
     db: tracing.traceClient(tracer, createDocumentClient(clientSettings)),
     sns: tracing.traceClient(tracer, createSnsClient(clientSettings)),

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '@repo/aws/dynamodb';
-import { createLogger } from '@repo/logging/logger';
 import { readTemplate } from '@repo/sam-template/read-template';
 import { restApiEvent } from '@repo/testing/api-gateway-event';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
@@ -16,6 +15,7 @@ import {
 import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
+import { quietObservability } from '@repo/testing/observability';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUserStore } from '../../src/users.ts';
@@ -220,7 +220,7 @@ describe('users-api when DynamoDB cannot be reached', () => {
     const db = createDocumentClient({ maxAttempts: 2, endpoint: 'http://127.0.0.1:9' });
     const deadHandler = createHandler({
       users: createUserStore({ db, tableName: 'users' }),
-      logger: createLogger({ serviceName: 'users-api', logLevel: 'SILENT' }),
+      observability: quietObservability(),
       config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*', ADMIN_GROUP: 'admins' },
     });
 

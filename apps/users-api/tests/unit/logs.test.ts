@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { createDocumentClient } from '@repo/aws/dynamodb';
 import { createLogger } from '@repo/logging/logger';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { quietObservability } from '@repo/testing/observability';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../src/handler.ts';
@@ -33,7 +34,9 @@ afterEach(() => {
 const handler = () =>
   createHandler({
     users: createUserStore({ db: createDocumentClient({ maxAttempts: 1 }), tableName: 'users' }),
-    logger: createLogger({ serviceName: 'users-api', logLevel: 'DEBUG' }),
+    observability: quietObservability({
+      logger: createLogger({ serviceName: 'users-api', logLevel: 'DEBUG' }),
+    }),
     config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*', ADMIN_GROUP: 'admins' },
   });
 

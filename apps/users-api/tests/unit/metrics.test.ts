@@ -1,8 +1,8 @@
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '@repo/aws/dynamodb';
-import { createLogger } from '@repo/logging/logger';
 import { createMetrics } from '@repo/logging/metrics';
 import { lambdaContext } from '@repo/testing/lambda-context';
+import { quietObservability } from '@repo/testing/observability';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../src/handler.ts';
@@ -33,8 +33,7 @@ afterEach(() => {
 function handlerWithMetrics() {
   return createHandler({
     users: createUserStore({ db: createDocumentClient({ maxAttempts: 1 }), tableName: 'users' }),
-    logger: createLogger({ serviceName: 'users-api', logLevel: 'SILENT' }),
-    metrics: createMetrics({ serviceName: 'users-api' }),
+    observability: quietObservability({ metrics: createMetrics({ serviceName: 'users-api' }) }),
     config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*', ADMIN_GROUP: 'admins' },
   });
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '@repo/aws/dynamodb';
 import { type MotoServer, startMoto } from '@repo/aws-local/moto';
-import { createLogger } from '@repo/logging/logger';
 import { readTemplate } from '@repo/sam-template/read-template';
 import { type RestApiRequest, restApiEvent } from '@repo/testing/api-gateway-event';
 import { createTablesFromTemplate } from '@repo/testing/dynamodb-tables';
@@ -23,6 +22,7 @@ let daemon: XRayDaemon;
 let moto: MotoServer;
 let app: typeof import('../../src/handler.ts');
 let tracing: typeof import('@repo/logging/tracer');
+let testing: typeof import('@repo/testing/observability');
 let tableName: string;
 let restoreEnvironment: (() => void) | undefined;
 
@@ -33,6 +33,7 @@ beforeAll(async () => {
   restoreEnvironment = useLambdaTracingEnvironment(daemon);
   app = await import('../../src/handler.ts');
   tracing = await import('@repo/logging/tracer');
+  testing = await import('@repo/testing/observability');
 }, 90_000); // startMoto gives moto_server up to 60 s to answer on a loaded machine
 
 afterAll(async () => {
@@ -46,8 +47,7 @@ function tracedHandler() {
   const db = tracing.traceClient(tracer, createDocumentClient({ maxAttempts: 1, endpoint: moto.endpoint }));
   return app.createHandler({
     users: createUserStore({ db, tableName }),
-    logger: createLogger({ serviceName: 'users-api', logLevel: 'SILENT' }),
-    tracer,
+    observability: testing.quietObservability({ tracer }),
     config: { MAX_BODY_BYTES: 16_384, CORS_ALLOWED_ORIGIN: '*', ADMIN_GROUP: 'admins' },
   });
 }

@@ -7,6 +7,3 @@ export const traceClient = (_tracer, client) => client;
 export const annotate = () => undefined;
 /** @type {<Result>(tracer: unknown, name: string, annotations: unknown, work: () => Promise<Result>) => Promise<Result>} */
 export const traceWork = (_tracer, _name, _annotations, work) => work();
-/** @type {(outcome: { status: string; reason?: string }) => string | undefined} */
-export const rejectedOutcome = (outcome) =>
-  outcome.status === 'rejected' ? (outcome.reason ?? 'rejected') : undefined;
