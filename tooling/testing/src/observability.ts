@@ -1,23 +1,22 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { createLogger } from '@repo/logging/logger';
-import { createMetrics } from '@repo/logging/metrics';
-import type { Observability } from '@repo/logging/observability';
-import { createTracer, type Tracer } from '@repo/logging/tracer';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
- * A handler's observability for tests that do not look at it: a SILENT logger, metrics built disabled
- * (Powertools reads POWERTOOLS_METRICS_DISABLED when a Metrics is built, so nothing reaches stdout) and
- * a tracer, which does nothing outside Lambda. Pass the part a test looks at: `{ logger }`, `{ metrics }`.
+ * A handler's observability (the shape of @repo/logging/observability's, built from Powertools directly
+ * so that this package does not depend on @repo/logging, whose tests use it) for tests that do not look
+ * at it: a SILENT logger, metrics built disabled (Powertools reads POWERTOOLS_METRICS_DISABLED when a
+ * Metrics is built, so nothing reaches stdout) and a tracer, which does nothing outside Lambda. Pass the
+ * part a test looks at: `{ logger }`, `{ metrics }`, `{ tracer }`.
  */
 export function quietObservability(
   given: { logger?: Logger; metrics?: Metrics; tracer?: Tracer } = {},
   serviceName = 'test',
-): Observability {
+): { logger: Logger; metrics: Metrics; tracer: Tracer } {
   return {
-    logger: given.logger ?? createLogger({ serviceName, logLevel: 'SILENT' }),
+    logger: given.logger ?? new Logger({ serviceName, logLevel: 'SILENT' }),
     metrics: given.metrics ?? disabledMetrics(serviceName),
-    tracer: given.tracer ?? createTracer({ serviceName }),
+    tracer: given.tracer ?? new Tracer({ serviceName, captureHTTPsRequests: false }),
   };
 }
 
@@ -25,7 +24,7 @@ function disabledMetrics(serviceName: string): Metrics {
   const before = process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   try {
-    return createMetrics({ serviceName });
+    return new Metrics({ namespace: 'Test', serviceName });
   } finally {
     if (before === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
     else process.env.POWERTOOLS_METRICS_DISABLED = before;
