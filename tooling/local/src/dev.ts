@@ -12,7 +12,9 @@ import {
 } from '@repo/sam-template/read-template';
 import { resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
 import writeFileAtomic from 'write-file-atomic';
-import { apiRoutes, type GatewayResponse, startApiServer } from './api-gateway.ts';
+import type { GatewayResponse } from './api-gateway-responses.ts';
+import { apiRoutes } from './api-routes.ts';
+import { startApiServer } from './api-server.ts';
 import { type Destination, startAsyncInvoker } from './async-invoker.ts';
 import { cognitoAuthorizer, routeAuthorizer } from './cognito-authorizer.ts';
 import { type ConcurrencyStats, defaultLimits, FunctionHost } from './function-host.ts';

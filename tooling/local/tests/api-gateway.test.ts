@@ -1,17 +1,13 @@
 import { parseTemplate, readTemplate } from '@repo/sam-template/read-template';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type ApiRoute,
-  apiRoutes,
-  fromProxyResult,
-  type GatewayResponse,
-  type HttpRequest,
-  MalformedProxyResponseError,
-  matchRoute,
-  startApiServer,
-  toProxyEvent,
-} from '../src/api-gateway.ts';
+import type { GatewayResponse } from '../src/api-gateway-responses.ts';
+import type { HttpRequest } from '../src/api-http.ts';
+import { toProxyEvent } from '../src/api-proxy-event.ts';
+import { fromProxyResult, MalformedProxyResponseError } from '../src/api-proxy-result.ts';
+import { matchRoute } from '../src/api-route-match.ts';
+import { type ApiRoute, apiRoutes } from '../src/api-routes.ts';
+import { startApiServer } from '../src/api-server.ts';
 import { type InvokeOutcome, throttledError } from '../src/types.ts';
 
 // The PNG signature and the start of an IHDR chunk: bytes that are not UTF-8.
