@@ -1,7 +1,7 @@
 // @ts-check
 import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { basename, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import writeFileAtomic from 'write-file-atomic';
 
@@ -60,12 +60,9 @@ export async function bundleLambda({
     // Prefer the ES module builds of dependencies (the AWS SDK ships both) so that tree shaking works.
     mainFields: ['module', 'main'],
     external,
-    // Lambda supplies credentials as environment variables: bundle only that provider (issue
-    // aws/aws-sdk-js-v3#5516). Code run from source (tests, pnpm dev) keeps the SDK's full chain.
+    // Lambda-only stand-ins (@repo/lambda-shims); what each replaces and why: packages/lambda-shims/README.md
     alias: {
-      '@aws-sdk/credential-provider-node': fileURLToPath(
-        new URL('./lambda-credentials.mjs', import.meta.url),
-      ),
+      '@aws-sdk/credential-provider-node': lambdaCredentials,
       semver: xraySemver,
       ...alias,
     },
@@ -88,11 +85,14 @@ export async function bundleLambda({
   return { outFile: join(outDir, 'index.mjs'), bytes, metafile: result.metafile };
 }
 
-const xraySemver = fileURLToPath(new URL('./xray-semver.cjs', import.meta.url));
+// Resolved through this workspace's own dependency: `pnpm install` is all that sam build (lambda.mk) needs.
+const shims = createRequire(import.meta.url);
+const lambdaCredentials = shims.resolve('@repo/lambda-shims/lambda-credentials');
+const xraySemver = shims.resolve('@repo/lambda-shims/xray-semver');
 
 /**
- * The semver stand-in answers only the X-Ray SDK's AWS SDK v2 check (see xray-semver.cjs): a build in which
- * any other module imports semver fails here rather than at run time.
+ * The semver stand-in answers only the X-Ray SDK's AWS SDK v2 check (@repo/lambda-shims/xray-semver): a build
+ * in which any other module imports semver fails here rather than at run time.
  * @param {import('esbuild').Metafile} metafile
  */
 function assertOnlyXRayUsesSemver(metafile) {
