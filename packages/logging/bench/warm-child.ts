@@ -4,8 +4,8 @@
  * /dev/null (a real write per log/EMF line, as Lambda's log pipe gets). Results: one JSON line on stderr.
  */
 import middy from '@middy/core';
+import { lambdaTraceHeader } from '@repo/aws-local/xray-daemon';
 import { lambdaContext } from '@repo/testing/lambda-context';
-import { lambdaTraceHeader } from '@repo/testing/xray-daemon';
 import type { Context } from 'aws-lambda';
 
 const { createLogger } = await import('../src/logger.ts');

@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
+import { flattenTrace } from '@repo/aws-local/xray-daemon';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import {
-  flattenTrace,
   invocationSubsegment,
   parentIdOf,
   setFreshTraceHeader,

@@ -5,13 +5,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findWorkspaceRoot } from '@repo/sam-template/read-template';
+import { isRecord } from '@repo/sam-template/template-values';
 import { type AppFacts, checkLayout, type Workspace } from './layout.ts';
 
 const { values } = parseArgs({ options: { root: { type: 'string' } } });
 const root = values.root ?? findWorkspaceRoot();
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Every folder under `<root>/<top>` with a package.json, sorted, with the manifest parsed. */
 function readWorkspaces(top: string): (Workspace & { manifest: Record<string, unknown> })[] {

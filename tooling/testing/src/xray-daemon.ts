@@ -8,8 +8,6 @@ import {
 import { eventually } from './wait.ts';
 
 export type { XRayDocument } from '@repo/aws-local/xray-daemon';
-// biome-ignore lint/performance/noBarrelFile: packages/logging's tracer test and bench import these two from here with the harness; drop this line once they import @repo/aws-local/xray-daemon.
-export { flattenTrace, lambdaTraceHeader } from '@repo/aws-local/xray-daemon';
 
 /** The local X-Ray daemon (@repo/aws-local/xray-daemon), which a test can wait on. */
 export interface XRayDaemon extends LocalXRayDaemon {
