@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PermanentError } from '@repo/object-processing/outcome';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -289,7 +290,9 @@ describe('resizeImage', () => {
       const error = await rejectionOf(resizeImage(input));
 
       expect(error).toBeInstanceOf(UnsupportedImageFormatError);
-      expect(error).toMatchObject({ format, permanent: true });
+      // Permanent: retrying the same bytes cannot help.
+      expect(error).toBeInstanceOf(PermanentError);
+      expect(error).toMatchObject({ format, reason: 'unsupported-format' });
     });
 
     it('refuses PDF as an unsupported format (whether or not sharp has a PDF loader)', async () => {
