@@ -1,17 +1,17 @@
-import middy, { type MiddlewareObj } from '@middy/core';
-import httpCors from '@middy/http-cors';
-import httpErrorHandler from '@middy/http-error-handler';
-import httpEventNormalizer from '@middy/http-event-normalizer';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import { createError } from '@middy/util';
 import { createS3Client } from '@repo/aws/s3';
-import { callerOf, UnauthenticatedError } from '@repo/events/cognito-caller';
-import { apiGatewayRequestId } from '@repo/logging/correlation';
-import { createObservability, type Observability, observe } from '@repo/logging/observability';
+import { callerOf } from '@repo/events/cognito-caller';
+import { type ApiHandler, createApiHandler } from '@repo/http-api/api-handler';
+import { httpError } from '@repo/http-api/error-body';
+import { parsedBody, withJsonBody } from '@repo/http-api/json-body';
+import { json } from '@repo/http-api/json-response';
+import type { DomainErrorMapping } from '@repo/http-api/map-errors';
+import { methodNotAllowedOrNotFound } from '@repo/http-api/not-found';
+import { parse } from '@repo/http-api/validation';
+import { createObservability, type Observability } from '@repo/logging/observability';
 import { traceClient } from '@repo/logging/tracer';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { type Config, readConfig } from './config.ts';
 import {
@@ -27,13 +27,19 @@ export interface UploadsApiDependencies extends UploadLinkDependencies {
   config: Pick<Config, 'CORS_ALLOWED_ORIGIN'>;
 }
 
-export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-
 const newUploadSchema = z.strictObject({
   contentType: z.enum(uploadContentTypes),
   size: z.number().check(z.int(), z.minimum(1)),
 });
 const uploadPathSchema = z.object({ uploadId: z.uuid() });
+
+/**
+ * The largest `POST /uploads` body, in bytes. The body only declares an upload (`{"contentType":
+ * "image/avif","size":5368709120}` is under 60 bytes); the image itself goes straight to S3 through the
+ * link. 4 KiB leaves room for whitespace and pretty-printing while refusing anything that is not such
+ * a declaration before it is parsed.
+ */
+const maxRequestBodyBytes = 4 * 1024;
 
 /**
  * The uploads API (API Gateway REST, Cognito authorizer): `POST /uploads` hands the signed-in caller a
@@ -42,14 +48,14 @@ const uploadPathSchema = z.object({ uploadId: z.uuid() });
  */
 export function createHandler({ observability, config, ...deps }: UploadsApiDependencies): ApiHandler {
   const { metrics } = observability;
+  const jsonBody = withJsonBody(maxRequestBodyBytes);
   const routes: Route<APIGatewayProxyEvent, APIGatewayProxyResult>[] = [
     {
       method: 'POST',
       path: '/uploads',
-      // http-json-body-parser replaces `event.body` with the parsed value (415 for another media type).
-      handler: withJsonBody(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+      handler: jsonBody(async (event) => {
         const { id } = callerOf(event);
-        const request = parse(newUploadSchema, event.body);
+        const request = parse(newUploadSchema, parsedBody(event), 'body');
         const link = await createUploadLink(id, request, deps);
         metrics.addMetric('UploadLinksIssued', 'Count', 1);
         return json(201, link);
@@ -60,7 +66,7 @@ export function createHandler({ observability, config, ...deps }: UploadsApiDepe
       path: '/uploads/{uploadId}',
       handler: async (event: APIGatewayProxyEvent) => {
         const { id } = callerOf(event);
-        const { uploadId } = parse(uploadPathSchema, event.pathParameters ?? {});
+        const { uploadId } = parse(uploadPathSchema, event.pathParameters ?? {}, 'path');
         const found = await findUploadOutputs(id, uploadId, deps);
         if (!found) throw createError(404, `No upload ${uploadId}`);
         return json(200, found);
@@ -68,61 +74,20 @@ export function createHandler({ observability, config, ...deps }: UploadsApiDepe
     },
   ];
 
-  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(observe(observability, apiGatewayRequestId))
-    .use(httpCors({ origin: config.CORS_ALLOWED_ORIGIN, disableBeforePreflightResponse: false }))
-    .use(httpErrorHandler({ logger: false, fallbackMessage: JSON.stringify({ error: 'InternalError' }) }))
-    .use({ onError: mapErrors })
-    .use(httpHeaderNormalizer())
-    .use(httpEventNormalizer())
-    .handler(httpRouterHandler(routes));
-  return chain as ApiHandler;
+  return createApiHandler({
+    observability,
+    cors: { origin: config.CORS_ALLOWED_ORIGIN },
+    mapDomainError: uploadsErrorToHttp,
+    router: httpRouterHandler({ routes, notFoundResponse: methodNotAllowedOrNotFound(routes) }),
+  });
 }
 
-/** The one place errors become answers; anything unknown is left to http-error-handler's 500. */
-function mapErrors(request: { error: unknown; response?: APIGatewayProxyResult }): void {
-  const { error } = request;
-  const answer = (statusCode: number, code: string, message: string) => {
-    request.response = json(statusCode, { error: code, message });
-  };
-  if (error instanceof UnauthenticatedError)
-    answer(401, 'Unauthorized', 'Sign in: the request carries no identity');
-  else if (error instanceof UploadTooLargeError) answer(413, 'UploadTooLarge', error.message);
-  else if (error instanceof ValidationError) answer(400, 'ValidationError', error.message);
-  else if (isHttpError(error)) answer(error.statusCode, error.name.replace(/Error$/, ''), error.message);
-}
-
-type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-
-/** A route that takes a JSON body. */
-const withJsonBody = (route: RouteHandler) =>
-  middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(httpJsonBodyParser() as MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>)
-    .handler(route) as unknown as RouteHandler;
-
-class ValidationError extends Error {
-  override readonly name = 'ValidationError';
-}
-
-function parse<Schema extends z.ZodMiniType>(schema: Schema, value: unknown): z.output<Schema> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new ValidationError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '),
-    );
-  }
-  return result.data;
-}
-
-/** middy's HTTP errors below 500 (415 from the body parser, 404 from the router) keep their status. */
-const isHttpError = (error: unknown): error is Error & { statusCode: number } => {
-  const statusCode = (error as { statusCode?: unknown } | undefined)?.statusCode;
-  return error instanceof Error && typeof statusCode === 'number' && statusCode < 500;
+/** The uploads API's own errors as HTTP answers (@repo/http-api maps the rest). */
+const uploadsErrorToHttp: DomainErrorMapping = (error) => {
+  if (error instanceof UploadTooLargeError)
+    return httpError(413, { error: 'UploadTooLarge', message: error.message });
+  return undefined;
 };
-
-function json(statusCode: number, body: unknown): APIGatewayProxyResult {
-  return { statusCode, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
-}
 
 // One container, one set of clients: built at cold start, reused by every invocation.
 const config = readConfig();

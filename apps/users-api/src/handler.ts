@@ -1,22 +1,28 @@
-import middy, { type MiddlewareObj } from '@middy/core';
-import httpCors from '@middy/http-cors';
-import httpErrorHandler from '@middy/http-error-handler';
-import httpEventNormalizer from '@middy/http-event-normalizer';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler, { type Route } from '@middy/http-router';
-import { createError } from '@middy/util';
 import { createDocumentClient } from '@repo/aws/dynamodb';
 import { callerOf } from '@repo/events/cognito-caller';
-import { apiGatewayRequestId } from '@repo/logging/correlation';
-import { createObservability, type Observability, observe } from '@repo/logging/observability';
+import { type ApiHandler, createApiHandler } from '@repo/http-api/api-handler';
+import { httpError } from '@repo/http-api/error-body';
+import { parsedBody, withJsonBody } from '@repo/http-api/json-body';
+import { json } from '@repo/http-api/json-response';
+import type { DomainErrorMapping } from '@repo/http-api/map-errors';
+import { methodNotAllowedOrNotFound } from '@repo/http-api/not-found';
+import { parse } from '@repo/http-api/validation';
+import { createObservability, type Observability } from '@repo/logging/observability';
 import { annotate, traceClient } from '@repo/logging/tracer';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { asSeenBy, mayManage } from './access.ts';
 import { type Config, readConfig } from './config.ts';
-import { internalErrorBody, mapErrorsToHttp, RequestValidationError } from './http-errors.ts';
-import { createUserStore, UserNotFoundError, type UserStore, userIdSchema } from './users.ts';
+import {
+  createUserStore,
+  InvalidPageTokenError,
+  UserAlreadyExistsError,
+  UserNotFoundError,
+  type UserStore,
+  UsersStoreUnavailableError,
+  userIdSchema,
+} from './users.ts';
 
 const userInputSchema = z.strictObject({
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
@@ -36,23 +42,15 @@ const listQuerySchema = z.object({
 
 const userPathSchema = z.object({ id: userIdSchema });
 
-type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-
-/** Same pattern http-json-body-parser accepts: application/json and application/*+json, any parameters. */
-const jsonMediaType = /^application\/(.+\+)?json($|;.+)/;
-
 export interface UsersApiDependencies {
   users: UserStore;
   observability: Observability;
   config: Pick<Config, 'MAX_BODY_BYTES' | 'CORS_ALLOWED_ORIGIN' | 'ADMIN_GROUP'>;
 }
 
-/** The entry point as Lambda calls it for an API Gateway REST (v1) proxy integration. */
-export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-
 /** Builds the users REST API handler (API Gateway REST, proxy integration) around its dependencies. */
 export function createHandler({ users, observability, config }: UsersApiDependencies): ApiHandler {
-  const { logger, metrics, tracer } = observability;
+  const { metrics, tracer } = observability;
   const count = (name: string) => metrics.addMetric(name, 'Count', 1);
   const caller = (event: APIGatewayProxyEvent) => callerOf(event, config.ADMIN_GROUP);
   /**
@@ -67,12 +65,8 @@ export function createHandler({ users, observability, config }: UsersApiDependen
     if (!mayManage(who, id)) throw new UserNotFoundError(id);
     return id;
   };
-  // Only the routes that take a body parse one; http-json-body-parser replaces `event.body` with the value.
-  const jsonBody = (route: RouteHandler) =>
-    middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-      .use(requireJsonBody(config.MAX_BODY_BYTES))
-      .use(httpJsonBodyParser())
-      .handler(route);
+  // Only the routes that take a body parse one.
+  const jsonBody = withJsonBody(config.MAX_BODY_BYTES);
 
   const routes: Route<APIGatewayProxyEvent, APIGatewayProxyResult>[] = [
     {
@@ -123,81 +117,34 @@ export function createHandler({ users, observability, config }: UsersApiDependen
     },
   ];
 
-  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(observe(observability, apiGatewayRequestId))
-    .use(
-      httpCors({
-        origin: config.CORS_ALLOWED_ORIGIN,
-        exposeHeaders: 'Location, Retry-After',
-        // Answer preflight requests here too, for when API Gateway's own OPTIONS method is not in front.
-        disableBeforePreflightResponse: false,
-      }),
-    )
-    .use(httpErrorHandler({ logger: false, fallbackMessage: internalErrorBody }))
-    .use(mapErrorsToHttp(logger))
-    .use(httpHeaderNormalizer())
-    .use(httpEventNormalizer())
-    .handler(httpRouterHandler({ routes, notFoundResponse: methodNotAllowedOrNotFound(routes) }));
-  // http-event-normalizer narrows middy's event type (maps never null); Lambda still passes the raw event.
-  return chain as ApiHandler;
+  return createApiHandler({
+    observability,
+    cors: { origin: config.CORS_ALLOWED_ORIGIN, exposeHeaders: 'Location, Retry-After' },
+    mapDomainError: usersErrorToHttp,
+    router: httpRouterHandler({ routes, notFoundResponse: methodNotAllowedOrNotFound(routes) }),
+  });
 }
 
-/** 405 with `Allow` when the path exists under other methods, else 404. */
-function methodNotAllowedOrNotFound(routes: Route<APIGatewayProxyEvent, unknown>[]) {
-  const patterns = [...new Set(routes.map((route) => route.path))].map((path) => ({
-    regex: new RegExp(`^${path.replace(/\{[^/]+\}/g, '[^/]+')}/?$`),
-    methods: routes.filter((route) => route.path === path).map((route) => route.method),
-  }));
-  return ({ method, path }: { method: string; path: string }): never => {
-    const allowed = patterns.find((pattern) => pattern.regex.test(path))?.methods;
-    if (!allowed) throw createError(404, `No route for ${method.slice(0, 20)} ${path.slice(0, 200)}`);
-    const allow = allowed.join(', ');
-    const error = createError(405, `${method.slice(0, 20)} is not allowed here; use ${allow}`);
-    throw Object.assign(error, { headers: { Allow: allow } });
-  };
-}
+/** Seconds a client should wait before retrying after a 503 (DynamoDB throttling clears in about that). */
+const retryAfterSeconds = 1;
 
-/** Checks what http-json-body-parser leaves to us: media type, presence and size. */
-function requireJsonBody(maxBytes: number): MiddlewareObj<APIGatewayProxyEvent> {
-  return {
-    before: function requireJsonBodyBefore({ event }) {
-      const contentType = event.headers?.['content-type'];
-      if (!contentType || !jsonMediaType.test(contentType)) {
-        throw createError(415, 'Content-Type must be application/json');
-      }
-      const { body, isBase64Encoded } = event;
-      if (typeof body !== 'string' || body.length === 0)
-        throw createError(400, 'A JSON request body is required');
-      const bytes = isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body, 'utf8');
-      if (bytes > maxBytes) throw createError(413, `The request body exceeds ${maxBytes} bytes`);
-    },
-  };
-}
-
-function parse<Schema extends z.ZodMiniType>(
-  schema: Schema,
-  value: unknown,
-  part: RequestValidationError['part'],
-): z.output<Schema> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new RequestValidationError(part, result.error);
-  return result.data;
-}
-
-/** The value http-json-body-parser left in place of the raw body. */
-const parsedBody = (event: APIGatewayProxyEvent): unknown => event.body as unknown;
-
-function json(
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult {
-  return {
-    statusCode,
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  };
-}
+/** The users API's own errors as HTTP answers (@repo/http-api maps the rest). */
+const usersErrorToHttp: DomainErrorMapping = (error) => {
+  if (error instanceof UserNotFoundError)
+    return httpError(404, { error: 'UserNotFound', message: error.message });
+  if (error instanceof UserAlreadyExistsError)
+    return httpError(409, { error: 'UserExists', message: error.message });
+  if (error instanceof InvalidPageTokenError)
+    return httpError(400, { error: 'InvalidNextToken', message: error.message });
+  if (error instanceof UsersStoreUnavailableError) {
+    return httpError(
+      503,
+      { error: 'ServiceUnavailable', message: 'The service is busy; retry shortly' },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  }
+  return undefined;
+};
 
 /**
  * Where a created user lives, as the client addresses it: `requestContext.path` is the path the client
