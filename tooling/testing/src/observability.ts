@@ -5,9 +5,8 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 /**
  * A handler's observability (the shape of @repo/logging/observability's, built from Powertools directly
  * so that this package does not depend on @repo/logging, whose tests use it) for tests that do not look
- * at it: a SILENT logger, metrics built disabled (Powertools reads POWERTOOLS_METRICS_DISABLED when a
- * Metrics is built, so nothing reaches stdout) and a tracer, which does nothing outside Lambda. Pass the
- * part a test looks at: `{ logger }`, `{ metrics }`, `{ tracer }`.
+ * at it: a SILENT logger, metrics built disabled (single metrics too, so nothing reaches stdout) and a
+ * tracer, which does nothing outside Lambda. Pass the part a test looks at: `{ logger }`, `{ metrics }`.
  */
 export function quietObservability(
   given: { logger?: Logger; metrics?: Metrics; tracer?: Tracer } = {},
@@ -20,11 +19,25 @@ export function quietObservability(
   };
 }
 
+/**
+ * Metrics built with POWERTOOLS_METRICS_DISABLED set. Powertools reads that variable in the constructor,
+ * and singleMetric() builds a fresh Metrics, so single metrics are built disabled the same way.
+ */
+class DisabledMetrics extends Metrics {
+  constructor(private readonly service: string) {
+    super({ namespace: 'Test', serviceName: service });
+  }
+
+  override singleMetric(): Metrics {
+    return disabledMetrics(this.service);
+  }
+}
+
 function disabledMetrics(serviceName: string): Metrics {
   const before = process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   try {
-    return new Metrics({ namespace: 'Test', serviceName });
+    return new DisabledMetrics(serviceName);
   } finally {
     if (before === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
     else process.env.POWERTOOLS_METRICS_DISABLED = before;
