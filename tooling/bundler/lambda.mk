@@ -5,6 +5,9 @@
 LAMBDA_MK_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 ROOT_DIR := $(abspath $(LAMBDA_MK_DIR)/../..)
 APP_DIR := $(ROOT_DIR)/apps/$(APP)
+# The repository's own Node.js (.node-version, tooling/node): sam build runs make outside pnpm, so the
+# workspace's node_modules/.bin is not on PATH here.
+NODE := $(ROOT_DIR)/node_modules/.bin/node
 
 # Must equal the function's Architectures in template.yaml (SAM does not tell make); the template test
 # compares them through `make print-arch`. Lambda's names: arm64 | x86_64.
@@ -17,12 +20,12 @@ lambda-check:
 # Bundled straight into the artifact (shared packages come from the workspace's source). It never
 # touches apps/<app>/dist, which `pnpm build` owns and other tasks may be reading while sam build runs.
 lambda-bundle: lambda-check
-	cd "$(APP_DIR)" && node "$(LAMBDA_MK_DIR)/bin/bundle-lambda.mjs" --artifact "$(ARTIFACTS_DIR)"
+	cd "$(APP_DIR)" && "$(NODE)" "$(LAMBDA_MK_DIR)/bin/bundle-lambda.mjs" --artifact "$(ARTIFACTS_DIR)"
 
 # sharp is native and stays out of the bundle: copied into the artifact for this architecture only.
 lambda-sharp: lambda-bundle
 	@test -n "$(NODE_CPU)" || { echo "error: LAMBDA_ARCH must be arm64 or x86_64, not '$(LAMBDA_ARCH)'" >&2; exit 1; }
-	node "$(LAMBDA_MK_DIR)/bin/install-sharp.mjs" --app "$(APP_DIR)" --cpu $(NODE_CPU) "$(ARTIFACTS_DIR)"
+	"$(NODE)" "$(LAMBDA_MK_DIR)/bin/install-sharp.mjs" --app "$(APP_DIR)" --cpu $(NODE_CPU) "$(ARTIFACTS_DIR)"
 
 print-arch:
 	@echo $(LAMBDA_ARCH)

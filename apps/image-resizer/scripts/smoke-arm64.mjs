@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The arm64 smoke test: builds the ImageResizerFunction artifact as `sam build` does, then runs it under
-// an arm64 Node.js 22 (emulated by qemu-user on an x64 host) with nothing but the artifact on disk:
-//   1. the runtime is linux/arm64 Node 22;
+// the arm64 Node.js of the function's Runtime in template.yaml (nodejs24.x: Node 24; emulated by
+// qemu-user on an x64 host) with nothing but the artifact on disk:
+//   1. the runtime is linux/arm64 Node of that major;
 //   2. sharp loads from the artifact's node_modules and resizes a generated 1000×800 image;
 //   3. the bundled handler resizes an upload in moto (started here, on the host) into four sizes.
 // It fails, never skips, when the emulator is missing. Run it with `pnpm --filter image-resizer test:arm64`.
@@ -19,7 +20,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { startMoto } from '@repo/aws-local/moto';
-import { nodeArm64Path } from '@repo/node-arm64/node-path';
+import { nodeBinary } from '@repo/node/node-path';
+import { readTemplate, serverlessFunctions } from '@repo/sam-template/read-template';
 import sharp from 'sharp';
 import { elfMachine, elfMachines } from '../../../tooling/bundler/bin/install-sharp.mjs';
 
@@ -35,8 +37,13 @@ const sizes = [
 ];
 const region = 'us-east-1';
 
-// This host-side harness may run on Node 20 (engines: >=20.19); the function itself runs on 22 below.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// The Node.js major the function runs on in Lambda, from its Runtime (Globals merged), and its arm64 build.
+const runtime = String(
+  serverlessFunctions(readTemplate()).find((fn) => fn.logicalId === 'ImageResizerFunction')?.properties
+    .Runtime,
+);
+const nodeMajor = Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1]);
+const nodeArm64Path = nodeBinary(nodeMajor, 'arm64')?.path;
 
 class SmokeTestError extends Error {
   name = 'SmokeTestError';
@@ -55,6 +62,11 @@ async function step(name, action) {
 
 /** How to start an arm64 process here: natively on linux/arm64, else through qemu-user with Debian's sysroot. */
 function arm64Launcher() {
+  if (!nodeArm64Path) {
+    throw new SmokeTestError(
+      `ImageResizerFunction runs on ${runtime}, and @repo/node (tooling/node) brings no arm64 Node.js ${nodeMajor}`,
+    );
+  }
   if (process.platform === 'linux' && process.arch === 'arm64') return { command: nodeArm64Path, args: [] };
   const missing = [];
   if (spawnSync('qemu-aarch64-static', ['--version']).error) missing.push('qemu-aarch64-static');
@@ -125,7 +137,7 @@ const runnerSource = `
 const startupMs = performance.now();
 const fail = (message) => { console.error('smoke: ' + message); process.exit(1); };
 if (process.arch !== 'arm64') fail('process.arch is ' + process.arch + ', not arm64');
-if (!process.versions.node.startsWith('22.')) fail('Node.js ' + process.versions.node + ', not 22');
+if (!process.versions.node.startsWith('${nodeMajor}.')) fail('Node.js ' + process.versions.node + ', not ${nodeMajor}');
 const timings = { startupMs };
 let started = performance.now();
 const { default: sharp } = await import('sharp');

@@ -170,10 +170,10 @@ describe('template.yaml', () => {
     expect(result.status).toBe(0);
   });
 
-  it('gives every function Node.js 22 on arm64, X-Ray tracing and source-mapped stack traces', () => {
+  it('gives every function Node.js 24 on arm64, X-Ray tracing and source-mapped stack traces', () => {
     const globals = template.Globals?.Function;
 
-    expect(globals?.Runtime).toBe('nodejs22.x');
+    expect(globals?.Runtime).toBe('nodejs24.x');
     expect(globals?.Architectures).toEqual(['arm64']);
     expect(globals?.Tracing).toBe('Active');
     expect(globals?.Environment).toMatchObject({
