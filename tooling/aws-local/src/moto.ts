@@ -84,6 +84,8 @@ export async function startMoto({
     endpoint,
     async reset() {
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      // Released, not left unread: see waitUntilReady.
+      await response.body?.cancel();
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
     },
     async stop() {
@@ -97,6 +99,9 @@ async function waitUntilReady(endpoint: string, gaveUp: AbortSignal): Promise<vo
   while (!gaveUp.aborted) {
     try {
       const response = await fetch(`${endpoint}/moto-api/data.json`, { signal: gaveUp });
+      // The body is released, never left unread: an unread body paused by backpressure when the server
+      // closes the socket crashes the process in undici (nodejs/undici#5360, in Node 24's bundled undici).
+      await response.body?.cancel();
       if (response.ok) return;
     } catch {
       // not answering yet

@@ -154,7 +154,10 @@ export async function runningStack(path: string): Promise<StackFile | undefined>
     return undefined;
   }
   try {
-    await fetch(file.endpoint, { signal: AbortSignal.timeout(2_000) });
+    const answer = await fetch(file.endpoint, { signal: AbortSignal.timeout(2_000) });
+    // Every fetch here releases its body: an unread body left paused when the server closes the socket
+    // crashes the process in undici (nodejs/undici#5360, in Node 24's bundled undici).
+    await answer.body?.cancel();
     return file;
   } catch {
     return undefined;

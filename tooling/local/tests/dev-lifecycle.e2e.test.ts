@@ -89,6 +89,8 @@ describe('pnpm dev with AWS_ENDPOINT_URL set', () => {
 
       const stillThere = await fetch(`${external.endpoint}/moto-api/data.json`);
       expect(stillThere.ok).toBe(true);
+      // Read, not left unread while moto stops (an unread body crashes undici: nodejs/undici#5360).
+      expect(await stillThere.json()).toBeTypeOf('object');
     } finally {
       await external.stop();
     }
