@@ -16,6 +16,8 @@ export interface BundleOptions {
   layoutDir?: string;
   /** Also write esbuild's metafile as `meta.json` (default true; a Lambda artifact leaves it out). */
   metafile?: boolean;
+  /** esbuild's target, such as `node24`; default `node22` (what `pnpm build` and `sam build` use). */
+  target?: `node${number}`;
 }
 
 /** Bundles one Lambda function's `src/handler.ts` into `index.mjs` (+ source map), each file replaced atomically. */

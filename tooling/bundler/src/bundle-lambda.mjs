@@ -16,6 +16,8 @@ import writeFileAtomic from 'write-file-atomic';
  *   passes its own folder so that stack traces name the real sources)
  * @property {boolean} [metafile] also write esbuild's metafile as `meta.json` (default true; a Lambda
  *   artifact leaves it out)
+ * @property {string} [target] esbuild's target, such as `node24` (default `node22`, what `pnpm build` and
+ *   `sam build` use; the runtime bench builds both to compare)
  */
 
 /**
@@ -37,6 +39,7 @@ export async function bundleLambda({
   alias = {},
   layoutDir = join(appDir, 'dist'),
   metafile = true,
+  target = 'node22',
 }) {
   const manifest = JSON.parse(await readFile(join(appDir, 'package.json'), 'utf8'));
   /** @type {string[]} */
@@ -51,7 +54,7 @@ export async function bundleLambda({
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
+    target,
     minify: true,
     treeShaking: true,
     sourcemap: 'linked',

@@ -87,6 +87,31 @@ describe('bundleLambda', () => {
       expect(await readFile(join(artifact, name))).toEqual(await readFile(join(dir, 'dist', name)));
   });
 
+  it('targets node22 unless told another target, which it passes to esbuild', async () => {
+    // Prepare: syntax that Node 22 runs as written and esbuild lowers for an older Node
+    const dir = await app(
+      'export const handler = async (event?: { name?: string }) => event?.name ?? "none";\n',
+    );
+    const older = await mkdtemp(join(tmpdir(), 'bundle-target-'));
+    const newer = await mkdtemp(join(tmpdir(), 'bundle-target-'));
+    made.push(older, newer);
+
+    // Act
+    await bundleLambda({ appDir: dir });
+    await bundleLambda({ appDir: dir, outDir: older, layoutDir: older, metafile: false, target: 'node12' });
+    await bundleLambda({ appDir: dir, outDir: newer, metafile: false, target: 'node22' });
+
+    // Assess: the default is node22 byte for byte; node12 has neither `?.` nor `??`
+    const byDefault = await readFile(join(dir, 'dist', 'index.mjs'), 'utf8');
+    expect(byDefault).toMatch(/\?\?/);
+    expect(await readFile(join(newer, 'index.mjs'), 'utf8')).toBe(byDefault);
+    const lowered = await readFile(join(older, 'index.mjs'), 'utf8');
+    expect(lowered).not.toMatch(/\?\?|\?\./);
+    const module = await import(join(older, 'index.mjs'));
+    expect(await module.handler({ name: 'ada' })).toBe('ada');
+    expect(await module.handler()).toBe('none');
+  });
+
   it('refuses a build in which anything but the X-Ray SDK imports semver (it is a stand-in)', async () => {
     const dir = await app(
       "import { gte } from 'semver';\nexport const handler = async () => gte('1.0.0', '0.1.0');\n",

@@ -2,7 +2,8 @@
 // One cold start, run by @repo/testing/cold-start in a fresh `node` process per sample (plain JS, so no
 // TypeScript loader skews the timing).
 // Usage: node cold-start-child.mjs <handler.mjs> <event.json> [<check.mjs> [check args…]]
-// Prints `{"firstResponseMs":…}`: from just before import() of the handler to its first response.
+// Prints `{"importMs":…,"firstResponseMs":…}`: from just before import() of the handler to its end (module
+// evaluation: config read, clients built) and to its first response.
 // <check.mjs> exports `checkResponse(response, ...checkArgs)`, returning a failure message or undefined;
 // it is imported only after the timing. A failed check exits non-zero, so a broken bench fails loudly.
 import { randomUUID } from 'node:crypto';
@@ -37,6 +38,7 @@ const context = {
 
 const started = performance.now();
 const { handler } = await import(pathToFileURL(handlerFile).href);
+const importMs = performance.now() - started;
 const response = await handler(event, context);
 const firstResponseMs = performance.now() - started;
 
@@ -45,7 +47,7 @@ if (checkFile) {
   const failure = checkResponse(response, ...checkArgs);
   if (failure) fail(failure);
 }
-process.stdout.write(`${JSON.stringify({ firstResponseMs })}\n`);
+process.stdout.write(`${JSON.stringify({ importMs, firstResponseMs })}\n`);
 // Like Lambda freezing the sandbox: don't wait for the SDK's keep-alive sockets to time out.
 process.exit(0);
 

@@ -2,19 +2,22 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-/** The shared child: serves one event from a fresh process and prints `{"firstResponseMs":…}` last. */
+/** The shared child: serves one event from a fresh process and prints `{"importMs":…,"firstResponseMs":…}` last. */
 export const coldStartChildScript = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
 
 export interface ColdStartSample {
   /** Spawn → exit of the child, measured here. */
   wallMs: number;
+  /** import() of the handler alone (module evaluation: config read, clients built), inside the child. */
+  importMs: number;
   /** import() of the handler → its first response, measured inside the child. */
   firstResponseMs: number;
 }
 
 /**
  * Spawns one fresh node process that imports `handlerFile` and serves `eventFile` once. `args` follow
- * the event on the child's command line (for the shared child: `[check.mjs, ...check args]`).
+ * the event on the child's command line (for the shared child: `[check.mjs, ...check args]`). `execPath`
+ * is the Node.js binary to run (default: this process's), so one bench can compare Node versions.
  */
 export function coldStart({
   childScript = coldStartChildScript,
@@ -22,17 +25,19 @@ export function coldStart({
   eventFile,
   env,
   args = [],
+  execPath = process.execPath,
 }: {
   childScript?: string;
   handlerFile: string;
   eventFile: string;
   env: Record<string, string>;
   args?: readonly string[];
+  execPath?: string;
 }): Promise<ColdStartSample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // Only the variables Lambda would set: none of this process's environment (tsx's loader included).
-    const child = spawn(process.execPath, [childScript, handlerFile, eventFile, ...args], {
+    const child = spawn(execPath, [childScript, handlerFile, eventFile, ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -51,13 +56,15 @@ export function coldStart({
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) {
-        reject(new Error(`cold start of ${handlerFile} exited with ${code}:\n${stderr}${stdout}`));
+        reject(
+          new Error(`cold start of ${handlerFile} on ${execPath} exited with ${code}:\n${stderr}${stdout}`),
+        );
         return;
       }
       // The function's own output (its ColdStart EMF line) comes first; the child's figure is the last line.
       const figure = stdout.trim().split('\n').at(-1) ?? '';
-      const { firstResponseMs } = JSON.parse(figure) as { firstResponseMs: number };
-      resolve({ wallMs, firstResponseMs });
+      const { importMs, firstResponseMs } = JSON.parse(figure) as ColdStartSample;
+      resolve({ wallMs, importMs, firstResponseMs });
     });
   });
 }
