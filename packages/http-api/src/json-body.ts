@@ -1,10 +1,7 @@
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import { createError } from '@middy/util';
+import { createError, jsonContentTypePattern } from '@middy/util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-
-/** Same pattern http-json-body-parser accepts: application/json and application/*+json, any parameters. */
-const jsonMediaType = /^application\/(.+\+)?json($|;.+)/;
 
 /** A route's handler as http-router calls it. */
 export type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -17,7 +14,9 @@ export function requireJsonBody(maxBytes: number): MiddlewareObj<APIGatewayProxy
   return {
     before: function requireJsonBodyBefore({ event }) {
       const contentType = event.headers?.['content-type'];
-      if (!contentType || !jsonMediaType.test(contentType)) {
+      // The parser's own pattern (application/json and application/*+json, any case, any parameters), so
+      // every 415 is this one: one the parser threw would read as unparsable JSON (mapErrorsToHttp).
+      if (!contentType || !jsonContentTypePattern.test(contentType)) {
         throw createError(415, 'Content-Type must be application/json');
       }
       const { body, isBase64Encoded } = event;

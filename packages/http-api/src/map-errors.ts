@@ -27,6 +27,15 @@ export function toHttpError(error: unknown, mapDomainError: DomainErrorMapping):
   const domain = mapDomainError(error);
   if (domain) return domain;
   if (isMiddyHttpError(error)) {
+    const forbiddenKey = forbiddenJsonKey(error);
+    if (forbiddenKey !== undefined) {
+      // The parser refuses these keys itself (prototype pollution), before the route's schema sees the body.
+      return httpError(400, {
+        error: 'ValidationError',
+        message: 'The request body is invalid',
+        details: [{ path: '', message: `Key "${forbiddenKey}" is not allowed anywhere in the body` }],
+      });
+    }
     if (isJsonParseFailure(error)) {
       return httpError(400, { error: 'MalformedJson', message: 'The request body is not valid JSON' });
     }
@@ -71,8 +80,21 @@ function isMiddyHttpError(error: unknown): error is HttpError {
   );
 }
 
+const jsonBodyParser = '@middy/http-json-body-parser';
+
+/** The key http-json-body-parser refused (`__proto__`, or `constructor` holding a `prototype`), if it did. */
+function forbiddenJsonKey(error: HttpError): string | undefined {
+  const cause = error.cause as { package?: string; data?: unknown } | undefined;
+  return cause?.package === jsonBodyParser &&
+    error.message === 'Forbidden key in JSON body' &&
+    typeof cause.data === 'string'
+    ? cause.data
+    : undefined;
+}
+
 function isJsonParseFailure(error: HttpError): boolean {
   const cause = error.cause as { package?: string } | undefined;
-  // Content type and presence are checked before the parser runs, so its errors mean unparsable JSON.
-  return cause?.package === '@middy/http-json-body-parser';
+  // Content type and presence are checked before the parser runs (requireJsonBody), and forbidden keys
+  // above, so its other errors mean unparsable JSON.
+  return cause?.package === jsonBodyParser;
 }

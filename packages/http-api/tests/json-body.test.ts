@@ -22,17 +22,20 @@ function checked(input: APIGatewayProxyEvent, maxBytes = 100) {
 }
 
 describe('requireJsonBody', () => {
-  it.each([['application/json'], ['application/json; charset=utf-8'], ['application/merge-patch+json']])(
-    'lets a body of %s through',
-    (contentType) => {
-      expect(checked(event('{}', contentType))).toBeUndefined();
-    },
-  );
+  it.each([
+    ['application/json'],
+    ['application/json; charset=utf-8'],
+    ['application/merge-patch+json'],
+    ['APPLICATION/JSON'],
+  ])('lets a body of %s through', (contentType) => {
+    expect(checked(event('{}', contentType))).toBeUndefined();
+  });
 
   it.each([
     ['text/plain', 'text/plain'],
     ['form data', 'application/x-www-form-urlencoded'],
     ['json without a subtype boundary', 'application/jsonp'],
+    ['a suffix type the parser refuses', 'application/a b+json'],
     ['no content type', undefined],
   ])('refuses %s with 415', (_, contentType) => {
     const error = checked(event('{}', contentType));

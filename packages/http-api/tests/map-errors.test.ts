@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { createError } from '@middy/util';
 import { UnauthenticatedError } from '@repo/events/cognito-caller';
 import { describe, expect, it, vi } from 'vitest';
@@ -31,6 +32,17 @@ function answer(error: unknown) {
     body: JSON.parse(mapped.message) as unknown,
     headers: (mapped as { headers?: Record<string, string> }).headers,
   };
+}
+
+/** What http-json-body-parser itself throws for `body`. */
+function parserError(body: string): unknown {
+  const before = httpJsonBodyParser().before as (request: { event: unknown }) => void;
+  try {
+    before({ event: { headers: { 'content-type': 'application/json' }, body } });
+  } catch (error) {
+    return error;
+  }
+  throw new Error(`expected the parser to refuse ${body}`);
 }
 
 const validationError = () => {
@@ -105,14 +117,28 @@ describe('toHttpError', () => {
     });
   });
 
-  it('answers the JSON body parser’s failure 400 MalformedJson, not its 415', () => {
-    const parserFailure = createError(415, 'Invalid or malformed JSON was provided', {
-      cause: { package: '@middy/http-json-body-parser', data: '{' },
-    });
+  it('answers the JSON body parser’s failure 400 MalformedJson, not its 422', () => {
+    const parserFailure = parserError('{');
 
+    expect(parserFailure).toMatchObject({ statusCode: 422 });
     expect(answer(parserFailure)).toEqual({
       statusCode: 400,
       body: { error: 'MalformedJson', message: 'The request body is not valid JSON' },
+      headers: undefined,
+    });
+  });
+
+  it.each([
+    ['__proto__', '{"name":"Ada","__proto__":{"polluted":true}}'],
+    ['constructor', '{"user":{"constructor":{"prototype":{"polluted":true}}}}'],
+  ])('answers a %s key the parser refuses 400 ValidationError naming it, as a schema would', (key, body) => {
+    expect(answer(parserError(body))).toEqual({
+      statusCode: 400,
+      body: {
+        error: 'ValidationError',
+        message: 'The request body is invalid',
+        details: [{ path: '', message: `Key "${key}" is not allowed anywhere in the body` }],
+      },
       headers: undefined,
     });
   });
