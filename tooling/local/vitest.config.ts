@@ -9,7 +9,5 @@ export default defineConfig({
     // Most of these tests wait on child processes (pnpm dev, pnpm invoke, moto): two files at a time keep
     // both cores busy where vitest's default (cores − 1) would run them one after another.
     maxWorkers: 2,
-    // Node 20 runs the tests here; Lambda runs Node 22, where the SDK never prints this warning.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

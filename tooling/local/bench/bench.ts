@@ -27,9 +27,6 @@ import { defaultLimits } from '../src/function-host.ts';
 import type { StackFile } from '../src/local-stack.ts';
 import { startDev } from '../tests/dev-process.ts';
 
-// Lambda runs Node 22, where the SDK never prints its "Node < 22" notice; neither does this bench.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 const rounds = 2;
 const apiRequests = 120;
 const uploads = 12;

@@ -49,8 +49,6 @@ const warn: Log = (line) => process.stderr.write(`${line}\n`);
  * when its source changes, and writes .local/stack.json. Ctrl-C or SIGTERM stops everything it started.
  */
 async function main(argv: string[]): Promise<void> {
-  // Lambda runs Node 22; on an older local Node the SDK warns in every process. Not news here.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -288,6 +286,9 @@ async function main(argv: string[]): Promise<void> {
     log(`           ${route.method.padEnd(7)}${route.path}  → ${route.functionId}`);
   for (const source of provisioned.eventSources)
     log(`events     ${source.kind}: ${source.eventName} → ${source.functionId}`);
+  const idWidth = Math.max(...functions.specs.map((spec) => spec.logicalId.length));
+  for (const spec of functions.specs)
+    log(`function   ${spec.logicalId.padEnd(idWidth)}  ${spec.runtime} on Node.js ${spec.node.version}`);
   log(`stack      ${relative(cwd, stackFile)}`);
   log('ready — Ctrl-C to stop');
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,10 @@ import { type InvokeError, type InvokeOutcome, type Log, throttledError } from '
 /** One function as the host runs it: a built handler module and the environment Lambda would give it. */
 export interface FunctionSpec {
   logicalId: string;
+  /** The template's `Runtime` (`nodejs24.x`): AWS_EXECUTION_ENV, and what the runtime accepts. */
+  runtime: string;
+  /** The Node.js build of that runtime's major (tooling/node): every environment is a process of it. */
+  node: { version: string; major: number; path: string };
   /** Absolute path of the handler module (e.g. apps/users-api/dist/index.mjs). */
   handlerFile: string;
   exportName: string;
@@ -282,13 +286,16 @@ class Sandbox {
           functionName: spec.logicalId,
           functionArn: spec.functionArn,
           memoryMb: spec.memoryMb,
+          runtime: spec.runtime,
         }),
       ],
       {
-        // Lambda's environment has a PATH of its own; the host's is the nearest local equivalent.
+        // The Node.js of the function's Runtime, not the host's: a nodejs22.x function runs on Node 22.
+        execPath: spec.node.path,
+        // Lambda's PATH starts with its runtime's own bin folder (/var/lang/bin); the host's follows.
         env: {
           ...spec.environment,
-          PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          PATH: `${dirname(spec.node.path)}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
           TMPDIR: this.#tmp,
           AWS_XRAY_DAEMON_ADDRESS: traces.address,
         },

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { installedMajors, nodeForRuntime } from '@repo/node/node-path';
 import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
 import { type LocalStack, resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
 import type { FunctionSpec } from './function-host.ts';
@@ -17,6 +18,49 @@ export interface LocalFunctions {
   builds: AppBuild[];
   /** Function features the local stack does not support, by name. */
   unsupported: string[];
+}
+
+/** A function's template `Runtime` and the Node.js build that runs it here (from @repo/node). */
+export type LocalRuntime = Pick<FunctionSpec, 'runtime' | 'node'>;
+
+/** A function whose `Runtime` cannot run here: refused at start-up, as nothing else would run it. */
+export class RuntimeNotSupportedError extends Error {
+  override name = 'RuntimeNotSupportedError';
+}
+
+/**
+ * The Node.js each function of the template runs on locally: the build @repo/node (tooling/node)
+ * installed for its `Runtime`'s major — a `nodejs22.x` function's environments are Node 22 processes,
+ * a `nodejs24.x` function's Node 24 ones. Throws a RuntimeNotSupportedError naming every function whose
+ * runtime no installed build provides (another language, a Node.js major not installed, none at all).
+ */
+export function functionRuntimes(template: Template): Map<string, LocalRuntime> {
+  const runtimes = new Map<string, LocalRuntime>();
+  const refused: string[] = [];
+  for (const { logicalId, properties } of serverlessFunctions(template)) {
+    const runtime = typeof properties.Runtime === 'string' ? properties.Runtime : undefined;
+    const node = runtime === undefined ? undefined : nodeForRuntime(runtime);
+    if (runtime && node) runtimes.set(logicalId, { runtime, node });
+    else {
+      const named =
+        runtime ?? (properties.Runtime === undefined ? '(none)' : JSON.stringify(properties.Runtime));
+      refused.push(`${logicalId}: Runtime ${named} cannot run locally: ${runnable()}`);
+    }
+  }
+  if (refused.length > 0) throw new RuntimeNotSupportedError(refused.join('\n'));
+  return runtimes;
+}
+
+/** What the local stack can run: `pnpm dev and pnpm invoke run nodejs22.x and nodejs24.x (tooling/node)`. */
+function runnable(): string {
+  const runtimes = installedMajors()
+    .sort((a, b) => a - b)
+    .map((major) => `nodejs${major}.x`);
+  const list =
+    runtimes.length > 1
+      ? `${runtimes.slice(0, -1).join(', ')} and ${runtimes.at(-1)}`
+      : (runtimes[0] ?? 'nothing');
+  return `pnpm dev and pnpm invoke run ${list} (tooling/node)`;
 }
 
 /** Credentials and endpoint every local function gets in place of its IAM role. */
@@ -48,11 +92,10 @@ export function localFunctions(
   const specs: FunctionSpec[] = [];
   const builds = new Map<string, AppBuild>();
   const unsupported: string[] = [];
+  const runtimes = functionRuntimes(template);
   for (const { logicalId, properties } of serverlessFunctions(template)) {
     const where = `Resources.${logicalId}`;
-    const runtime = String(properties.Runtime ?? '');
-    if (!runtime.startsWith('nodejs'))
-      unsupported.push(`${where}.Runtime (${runtime || 'none'}): only Node.js runs locally`);
+    const { runtime, node } = runtimes.get(logicalId) as LocalRuntime;
     if (properties.PackageType === 'Image') unsupported.push(`${where}.PackageType (Image)`);
     if (properties.InlineCode !== undefined) unsupported.push(`${where}.InlineCode`);
     if (properties.Layers !== undefined) unsupported.push(`${where}.Layers`);
@@ -89,6 +132,8 @@ export function localFunctions(
     const functionName = stack.physicalIds[logicalId] ?? logicalId;
     specs.push({
       logicalId,
+      runtime,
+      node,
       handlerFile,
       exportName,
       timeoutSeconds: Number(properties.Timeout ?? 3),
@@ -100,6 +145,7 @@ export function localFunctions(
         ...templateVariables(properties, stack),
         ...lambdaVariables({
           functionName,
+          runtime,
           memoryMb,
           handler: properties.Handler,
           taskRoot: handlerDir,
@@ -114,7 +160,8 @@ export function localFunctions(
 /**
  * What the local stack does something with, or what has no behaviour to reproduce (a description, tags,
  * a name); every other property of a function is named at start-up. `Events` are read by the event
- * sources and the API; `Runtime`, `PackageType`, `InlineCode` and `Layers` have messages of their own.
+ * sources and the API; `Runtime` picks the Node.js (or is refused), `PackageType`, `InlineCode` and
+ * `Layers` have messages of their own.
  */
 const appliedFunctionProperties = new Set([
   'CodeUri',
@@ -147,12 +194,13 @@ function templateVariables(properties: Record<string, unknown>, stack: LocalStac
 /** The variables Lambda's Node.js runtime sets, with the local endpoint and credentials. */
 function lambdaVariables(options: {
   functionName: string;
+  runtime: string;
   memoryMb: number;
   handler: string;
   taskRoot: string;
   aws: LocalAws;
 }): Record<string, string> {
-  const { functionName, memoryMb, handler, taskRoot, aws } = options;
+  const { functionName, runtime, memoryMb, handler, taskRoot, aws } = options;
   return {
     AWS_REGION: aws.region,
     AWS_DEFAULT_REGION: aws.region,
@@ -164,12 +212,10 @@ function lambdaVariables(options: {
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
     LAMBDA_TASK_ROOT: taskRoot,
     _HANDLER: handler,
     TZ: ':UTC',
     LANG: 'en_US.UTF-8',
-    // Lambda runs Node 22, where the SDK never prints its "Node < 22" notice.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }

@@ -19,8 +19,6 @@ const say: Log = (line) => process.stderr.write(`${line}\n`);
  * resources). The handler's result goes to stdout as JSON, logs to stderr; a handler error exits 1.
  */
 async function main(argv: string[]): Promise<number> {
-  // Lambda runs Node 22; on an older local Node the SDK warns in every process. Not news here.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -88,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
         say,
       );
     }
+    say(`${spec.logicalId}  ${spec.runtime} on Node.js ${spec.node.version}`);
     const host = new FunctionHost([spec], { logs: process.stderr, log: say, metrics: say, traces: say });
     try {
       const outcome = await host.invoke(spec.logicalId, event, `invoke ${values.event}`);

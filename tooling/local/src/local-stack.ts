@@ -5,7 +5,7 @@ import { bundleLambda } from '@repo/bundler/bundle-lambda';
 import type { Template } from '@repo/sam-template/read-template';
 import type { LocalStack } from '@repo/sam-template/resolve-intrinsics';
 import type { ConcurrencyStats } from './function-host.ts';
-import { type LocalAws, type LocalFunctions, localFunctions } from './functions.ts';
+import { functionRuntimes, type LocalAws, type LocalFunctions, localFunctions } from './functions.ts';
 import { type ProvisionedStack, provisionStack } from './provision.ts';
 import type { LocalResource, Log } from './types.ts';
 
@@ -41,7 +41,8 @@ const motoMissing =
 /**
  * Brings up the local AWS side of the stack: reuses a running `pnpm dev` (via its stack file) when
  * asked and alive; otherwise uses AWS_ENDPOINT_URL if set, or starts moto_server; then creates what the
- * template declares and works out how each function runs.
+ * template declares and works out how each function runs. A function whose `Runtime` no installed
+ * Node.js provides is refused first (RuntimeNotSupportedError), before anything starts.
  */
 export async function openLocalStack(options: {
   template: Template;
@@ -57,6 +58,8 @@ export async function openLocalStack(options: {
   log: Log;
 }): Promise<OpenedStack> {
   const { template, templateDir, buildDir, log } = options;
+  // A function whose Runtime cannot run here is refused before anything starts.
+  functionRuntimes(template);
   const running = options.reuseStackFile ? await runningStack(options.reuseStackFile) : undefined;
   if (running) {
     const aws = localAws(running.endpoint);

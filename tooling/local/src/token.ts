@@ -9,7 +9,6 @@ Prints an ID token for a user of the running pnpm dev's user pool — creating t
 password for it, as needed — for the Authorization header. --admin puts the user in the admin group.`;
 
 async function main(argv: string[]): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { values } = parseArgs({
     args: argv,
     options: {

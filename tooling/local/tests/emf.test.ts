@@ -4,6 +4,7 @@ import { waitFor } from '@repo/testing/wait';
 import { describe, expect, it } from 'vitest';
 import { EmfLineSplitter, type EmfRecord, formatEmf, parseEmf } from '../src/emf.ts';
 import { FunctionHost } from '../src/function-host.ts';
+import { localRuntime } from './local-runtime.ts';
 
 // What Powertools metrics prints at the end of an invocation.
 const powertoolsEmf = {
@@ -219,6 +220,7 @@ describe('FunctionHost with metrics', () => {
       [
         {
           logicalId: 'MetricsFunction',
+          ...localRuntime(),
           handlerFile: fileURLToPath(new URL('./fixtures/functions/metrics.mjs', import.meta.url)),
           exportName: 'handler',
           timeoutSeconds: 30,

@@ -5,12 +5,14 @@ import { waitFor } from '@repo/testing/wait';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ConcurrencyLimits, FunctionHost, type FunctionSpec } from '../src/function-host.ts';
 import { type Gate, startGate as openGate } from './gate.ts';
+import { localRuntime } from './local-runtime.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/functions/${name}.mjs`, import.meta.url));
 
 function spec(logicalId: string, file: string, overrides: Partial<FunctionSpec> = {}): FunctionSpec {
   return {
     logicalId,
+    ...localRuntime(overrides.runtime),
     handlerFile: fixture(file),
     exportName: 'handler',
     // Far above what these fixtures take even on a loaded machine: only the timeout test relies on one.
@@ -21,6 +23,12 @@ function spec(logicalId: string, file: string, overrides: Partial<FunctionSpec> 
     ...overrides,
   };
 }
+
+/** What the local Node.js 24 runtime answers a callback-style handler with. */
+const callbackRefusal =
+  'ERROR: AWS Lambda no longer supports callback-based function handlers from Node.js 24 on. Change this ' +
+  'function to a supported handler signature (async, or returning a Promise) to run it on Node.js 24 or ' +
+  'later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
 
 let host: FunctionHost;
 let lines: string[];
@@ -142,13 +150,55 @@ describe('FunctionHost', () => {
     }
   });
 
-  it('supports callback-style handlers', async () => {
-    createHost([spec('Callback', 'callback')]);
+  it('runs each function on the Node.js major its runtime names, with that runtime’s context', async () => {
+    createHost([
+      spec('Node22', 'node-version', { runtime: 'nodejs22.x' }),
+      spec('Node24', 'node-version', { runtime: 'nodejs24.x' }),
+    ]);
+
+    const node22 = await host.invoke('Node22', {}, 'test');
+    const node24 = await host.invoke('Node24', {}, 'test');
+
+    expect(node22).toMatchObject({ ok: true, result: { version: expect.stringMatching(/^v22\./) } });
+    expect(node24).toMatchObject({ ok: true, result: { version: expect.stringMatching(/^v24\./) } });
+    // Node.js 24's runtime dropped the callback model's members from the context.
+    expect((node22 as { result: { callbackMembers: string[] } }).result.callbackMembers).toEqual([
+      'callbackWaitsForEmptyEventLoop',
+      'done',
+      'fail',
+      'succeed',
+    ]);
+    expect((node24 as { result: { callbackMembers: string[] } }).result.callbackMembers).toEqual([]);
+  });
+
+  it('runs callback-style handlers on nodejs22.x', async () => {
+    createHost([spec('Callback', 'callback', { runtime: 'nodejs22.x' })]);
 
     await expect(host.invoke('Callback', { value: 7 }, 'test')).resolves.toMatchObject({
       ok: true,
       result: { viaCallback: true, value: 7 },
     });
+  });
+
+  it('fails the init of a handler declaring a callback on nodejs24.x, async or not, as Lambda does', async () => {
+    createHost([
+      spec('Callback', 'callback', { runtime: 'nodejs24.x' }),
+      spec('AsyncCallback', 'async-callback', { runtime: 'nodejs24.x' }),
+    ]);
+
+    const outcomes = [
+      await host.invoke('Callback', { value: 7 }, 'test'),
+      await host.invoke('Callback', { value: 7 }, 'test'),
+      await host.invoke('AsyncCallback', { value: 7 }, 'test'),
+    ];
+
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({ ok: false, error: { errorType: 'Runtime.CallbackHandlerDeprecated' } });
+      expect((outcome as { error: { errorMessage: string } }).error.errorMessage).toBe(callbackRefusal);
+    }
+    // An init failure ends the environment: the next invocation tries the init again, in a new one.
+    expect(host.stats().Callback).toMatchObject({ coldStarts: 2, environments: 0 });
+    expect(lines[0]).toContain(`Callback ← test  Runtime.CallbackHandlerDeprecated: ${callbackRefusal}`);
   });
 
   it('starts a fresh environment after a reload, and forwards the functions’ own logs', async () => {

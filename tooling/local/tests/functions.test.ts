@@ -1,6 +1,6 @@
 import type { Template } from '@repo/sam-template/read-template';
 import { describe, expect, it } from 'vitest';
-import { localFunctions } from '../src/functions.ts';
+import { functionRuntimes, localFunctions, RuntimeNotSupportedError } from '../src/functions.ts';
 
 const stack = {
   region: 'us-east-1',
@@ -54,5 +54,60 @@ describe('localFunctions', () => {
     ]);
     expect(specs.find((spec) => spec.logicalId === 'Worker')?.reservedConcurrency).toBe(3);
     expect(specs.find((spec) => spec.logicalId === 'Plain')?.reservedConcurrency).toBeUndefined();
+  });
+
+  it('runs each function on the Node.js of its Runtime and tells it which runtime it is on', () => {
+    const template = {
+      Globals: { Function: { Runtime: 'nodejs24.x' } },
+      Resources: {
+        Current: {
+          Type: 'AWS::Serverless::Function',
+          Properties: { CodeUri: 'current/', Handler: 'index.handler' },
+        },
+        Previous: {
+          Type: 'AWS::Serverless::Function',
+          Properties: { CodeUri: 'previous/', Handler: 'index.handler', Runtime: 'nodejs22.x' },
+        },
+      },
+    } as unknown as Template;
+
+    const { specs } = functionsOf(template);
+
+    const current = specs.find((spec) => spec.logicalId === 'Current');
+    const previous = specs.find((spec) => spec.logicalId === 'Previous');
+    expect(current).toMatchObject({ runtime: 'nodejs24.x', node: { major: 24 } });
+    expect(current?.environment.AWS_EXECUTION_ENV).toBe('AWS_Lambda_nodejs24.x');
+    expect(previous).toMatchObject({ runtime: 'nodejs22.x', node: { major: 22 } });
+    expect(previous?.environment.AWS_EXECUTION_ENV).toBe('AWS_Lambda_nodejs22.x');
+    expect(current?.node.version).toMatch(/^24\.\d+\.\d+$/);
+  });
+
+  it('refuses every function whose Runtime it cannot run, naming it, its runtime and what it runs', () => {
+    const fn = (Runtime?: string) => ({
+      Type: 'AWS::Serverless::Function',
+      Properties: { CodeUri: 'f/', Handler: 'index.handler', ...(Runtime ? { Runtime } : {}) },
+    });
+    const template = {
+      Resources: {
+        Fine: fn('nodejs24.x'),
+        Old: fn('nodejs20.x'),
+        Python: fn('python3.13'),
+        Future: fn('nodejs26.x'),
+        Image: { ...fn(), Properties: { ...fn().Properties, PackageType: 'Image' } },
+      },
+    } as unknown as Template;
+
+    const refusal = () => functionRuntimes(template);
+
+    expect(refusal).toThrow(RuntimeNotSupportedError);
+    expect(refusal).toThrow(
+      [
+        'Old: Runtime nodejs20.x cannot run locally: pnpm dev and pnpm invoke run nodejs22.x and nodejs24.x (tooling/node)',
+        'Python: Runtime python3.13 cannot run locally: pnpm dev and pnpm invoke run nodejs22.x and nodejs24.x (tooling/node)',
+        'Future: Runtime nodejs26.x cannot run locally: pnpm dev and pnpm invoke run nodejs22.x and nodejs24.x (tooling/node)',
+        'Image: Runtime (none) cannot run locally: pnpm dev and pnpm invoke run nodejs22.x and nodejs24.x (tooling/node)',
+      ].join('\n'),
+    );
+    expect(() => functionsOf(template)).toThrow(RuntimeNotSupportedError);
   });
 });

@@ -5,6 +5,7 @@ import { waitFor } from '@repo/testing/wait';
 import { describe, expect, it } from 'vitest';
 import { FunctionHost, type FunctionSpec } from '../src/function-host.ts';
 import { formatTrace } from '../src/traces.ts';
+import { localRuntime } from './local-runtime.ts';
 
 const traceId = '1-6b0912b3-28e02368ba7444aef6f6c61a';
 const doc = (fields: Partial<XRayDocument> & Pick<XRayDocument, 'id' | 'name'>): XRayDocument => ({
@@ -88,6 +89,7 @@ describe('formatTrace', () => {
 describe('FunctionHost tracing', () => {
   const spec = (tracing: boolean): FunctionSpec => ({
     logicalId: 'TracedFunction',
+    ...localRuntime(),
     handlerFile: fileURLToPath(new URL('./fixtures/functions/traced.mjs', import.meta.url)),
     exportName: 'handler',
     timeoutSeconds: 30,
