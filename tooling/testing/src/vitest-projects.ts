@@ -1,8 +1,4 @@
-// @ts-check
-// Plain JavaScript: vitest loads its config files with Node itself, which (on Node 20) runs no TypeScript.
-
-/** Node 20 runs the tests here; Lambda runs Node 22, where the SDK never prints this warning. */
-const quietSdk = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+import type { TestProjectInlineConfiguration } from 'vitest/config';
 
 /** A fake Lambda environment for unit tests: AWS is mocked, so these only satisfy config and the SDK. */
 const unitAws = {
@@ -23,9 +19,14 @@ const hookTimeoutMs = 90_000;
 /**
  * Every app's two vitest projects: `unit` (tests/unit, AWS mocked, with `unitEnv` on top of a fake
  * Lambda environment) and `integration` (tests/integration, one moto_server for the run).
- * @param {{ unitEnv?: Record<string, string>; unitTimeoutMs?: number }} [options]
  */
-export function appTestProjects({ unitEnv = {}, unitTimeoutMs = unitTimeoutDefaultMs } = {}) {
+export function appTestProjects({
+  unitEnv = {},
+  unitTimeoutMs = unitTimeoutDefaultMs,
+}: {
+  unitEnv?: Record<string, string>;
+  unitTimeoutMs?: number;
+} = {}): TestProjectInlineConfiguration[] {
   return [
     {
       test: {
@@ -33,7 +34,7 @@ export function appTestProjects({ unitEnv = {}, unitTimeoutMs = unitTimeoutDefau
         include: ['tests/unit/**/*.test.ts'],
         testTimeout: unitTimeoutMs,
         hookTimeout: hookTimeoutMs,
-        env: { ...unitAws, ...quietSdk, ...unitEnv },
+        env: { ...unitAws, ...unitEnv },
       },
     },
     {
@@ -41,7 +42,6 @@ export function appTestProjects({ unitEnv = {}, unitTimeoutMs = unitTimeoutDefau
         name: 'integration',
         include: ['tests/integration/**/*.test.ts'],
         globalSetup: ['@repo/testing/moto-global-setup'],
-        env: quietSdk,
         testTimeout: integrationTimeoutMs,
         hookTimeout: hookTimeoutMs,
       },
