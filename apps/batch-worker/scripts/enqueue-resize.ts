@@ -214,8 +214,6 @@ class UsageError extends Error {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // Node 20 here, Node 22 on Lambda: the SDK's end-of-support warning is not news to this tool's users.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   let options: CliOptions | 'help';
   try {
     options = await parseOptions(argv);
