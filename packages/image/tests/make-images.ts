@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 
 type Rgb = { r: number; g: number; b: number };
@@ -67,19 +68,6 @@ export async function pixelAt(image: Buffer, x: number, y: number) {
   const at = (y * info.width + x) * info.channels;
   const [r = 0, g = 0, b = 0] = data.subarray(at, at + 3);
   return { r, g, b, alpha: info.channels === 4 ? (data[at + 3] ?? 0) : 255 };
-}
-
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** PNG chunk CRC (zlib.crc32 is Node 22+). */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const byte of bytes) c = (crcTable[(c ^ byte) & 0xff] ?? 0) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** A tiny valid PNG whose IHDR (with a correct CRC) claims `width` × `height`. */

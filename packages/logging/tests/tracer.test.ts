@@ -69,15 +69,6 @@ const settle = <Result>(handler: (event: unknown, context: Context) => Promise<R
 const invoke = <Result>(handler: (event: unknown, context: Context) => Promise<Result>) =>
   traceOfInvocation(daemon, () => settle(handler));
 
-/** A promise with its resolve function outside (Promise.withResolvers is Node 22+). */
-function signal(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
-
 // Waits for datagrams (daemon.waitFor allows 30 s) and HTTP on loopback: generous on a loaded machine.
 describe('tracing (Powertools tracer, X-Ray)', { timeout: 60_000 }, () => {
   it('records the invocation and its SDK calls under the Lambda trace, annotated, without the response', async () => {
@@ -122,8 +113,8 @@ describe('tracing (Powertools tracer, X-Ray)', { timeout: 60_000 }, () => {
     // opened, each while the others' calls are in flight: no timing, so the interleaving is the same on
     // any machine.
     let opened = 0;
-    const allOpen = signal();
-    const calling = keys.map(() => signal());
+    const allOpen = Promise.withResolvers<void>();
+    const calling = keys.map(() => Promise.withResolvers<void>());
     const handler = middy()
       .use(tracing.withTracing(tracer))
       .handler(async () =>
