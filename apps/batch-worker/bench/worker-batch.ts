@@ -23,9 +23,8 @@ const region = 'us-east-1';
 const chunkBytes = 64 * 1024;
 
 // handler.ts builds the deployed handler at import, config included, as a cold start does: give it the
-// one variable template.yaml sets without a default. Node 20 here: the SDK's Node 22 warning is not news.
+// one variable template.yaml sets without a default.
 process.env.DEFAULT_BUCKET ??= bucket;
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { createHandler } = await import('../src/handler.ts');
 const config = readConfig();
 // As handler.ts does at cold start: one libvips thread per image, jobs are the parallelism.

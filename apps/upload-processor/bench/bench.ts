@@ -124,14 +124,12 @@ try {
     UPLOADS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:uploads',
     POWERTOOLS_LOG_LEVEL: logLevel,
     AWS_LAMBDA_FUNCTION_NAME: 'upload-processor',
-    // The SDK warns once on Node < 22; Lambda runs nodejs22.x, so that warning is not part of its cold start.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // As template.yaml's Globals set it: reading the bundle's source map is part of a real cold start.
     NODE_OPTIONS: '--enable-source-maps',
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     // Lambda with `Tracing: Active`: the tracer is on, so its set-up is part of the cold start. Its UDP
     // datagrams go to a port nobody listens on, as cheap as the real daemon's socket.
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     LAMBDA_TASK_ROOT: '/var/task',
     _HANDLER: 'index.handler',
     _X_AMZN_TRACE_ID: 'Root=1-6b0912b3-28e02368ba7444aef6f6c61a;Parent=53995c3f42cd8ad8;Sampled=1',

@@ -92,7 +92,7 @@ const child = spawn(
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       PATH: process.env.PATH,
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
       LAMBDA_TASK_ROOT: '/var/task',
       _HANDLER: 'index.handler',
       AWS_LAMBDA_FUNCTION_NAME: 'bench',

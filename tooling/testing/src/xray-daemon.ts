@@ -52,7 +52,7 @@ const lambdaHandler = 'index.handler';
 export function useLambdaTracingEnvironment(daemon: XRayDaemon): () => void {
   const saved = { ...process.env };
   Object.assign(process.env, {
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     LAMBDA_TASK_ROOT: '/var/task',
     _HANDLER: lambdaHandler,
     AWS_XRAY_DAEMON_ADDRESS: daemon.address,
