@@ -27,12 +27,13 @@
  * failed, the worker failed a job or wrote the wrong number of objects).
  * The last line is `BENCH_JSON {…}` with every figure, for tools to grep.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { arch, availableParallelism, platform } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { outputOf } from '@repo/testing/run-process';
 import sharp from 'sharp';
 import { concurrencyFor } from '../src/concurrency.ts';
 import { loadPhotoSet } from './photo-set.ts';
@@ -300,7 +301,7 @@ interface RssSample {
 }
 
 /** Peak RSS of one fresh child process building the worker at `workerConcurrency` (and, for `batch`, running it). */
-function peakRss(mode: 'idle' | 'batch', workerConcurrency: number): Promise<RssSample> {
+async function peakRss(mode: 'idle' | 'batch', workerConcurrency: number): Promise<RssSample> {
   const args = [
     '--import',
     'tsx',
@@ -313,25 +314,8 @@ function peakRss(mode: 'idle' | 'batch', workerConcurrency: number): Promise<Rss
   ];
   // Nothing from this process's NODE_OPTIONS may change the child's heap or loaders.
   const { NODE_OPTIONS: _ignored, ...env } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`peak-rss child ${mode} exited with ${code}:\n${stderr}${stdout}`));
-        return;
-      }
-      resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as RssSample);
-    });
-  });
+  const stdout = await outputOf(`peak-rss child ${mode}`, process.execPath, args, { cwd: appDir, env });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as RssSample;
 }
 
 function median(values: number[]): number {

@@ -24,12 +24,12 @@
  *
  * The last line is `BENCH_JSON {…}` with every figure, for tools to grep.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { arch, availableParallelism, platform } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { outputOf } from '@repo/testing/run-process';
 import sharp from 'sharp';
 import { configureSharp, sharpSettingsFor } from '../src/resize-image.ts';
 import { loadPhotoSet, type Photo, type PhotoKind } from './photo-set.ts';
@@ -406,29 +406,12 @@ interface RssSample {
 }
 
 /** Peak RSS of one fresh child process running `name` on `file`. */
-function peakRss(name: VariantName | 'idle', file?: string): Promise<RssSample> {
+async function peakRss(name: VariantName | 'idle', file?: string): Promise<RssSample> {
   const args = ['--import', 'tsx', childScript, name, ...(file ? [file, String(rssCalls)] : [])];
   // Nothing from this process's NODE_OPTIONS may change the child's heap or loaders.
   const { NODE_OPTIONS: _ignored, ...env } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: packageDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`peak-rss child ${name} exited with ${code}:\n${stderr}${stdout}`));
-        return;
-      }
-      resolve(JSON.parse(stdout) as RssSample);
-    });
-  });
+  const stdout = await outputOf(`peak-rss child ${name}`, process.execPath, args, { cwd: packageDir, env });
+  return JSON.parse(stdout) as RssSample;
 }
 
 function median(values: number[]): number {

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from '@repo/testing/run-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, root, startDev } from './dev-process.ts';
 
@@ -18,20 +17,10 @@ const runnable = 'pnpm dev and pnpm invoke run nodejs22.x and nodejs24.x (toolin
 
 /** `pnpm invoke …` as the root script runs it (node with tsx's loader), from the workspace root. */
 async function invoke(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+  return runProcess(process.execPath, ['--import', 'tsx', cli, ...args], {
     cwd: root,
     env: { ...process.env, INIT_CWD: root, AWS_ENDPOINT_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let [stdout, stderr] = ['', ''];
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-  });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-  const [status] = (await once(child, 'close')) as [number | null];
-  return { status, stdout, stderr };
 }
 
 let dev: DevProcess;

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from '@repo/testing/run-process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, root, startDev } from './dev-process.ts';
 
@@ -28,21 +27,11 @@ async function invoke(
   args: string[],
   { env = {}, build = false }: { env?: Record<string, string>; build?: boolean } = {},
 ) {
-  const child = spawn(tsx, [cli, ...args, ...(build ? [] : ['--no-build'])], {
+  return runProcess(tsx, [cli, ...args, ...(build ? [] : ['--no-build'])], {
     cwd: root,
     // pnpm sets INIT_CWD to the folder the command was typed in; event paths are relative to it.
     env: { ...process.env, INIT_CWD: root, AWS_ENDPOINT_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let [stdout, stderr] = ['', ''];
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-  });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-  const [status] = (await once(child, 'close')) as [number | null];
-  return { status, stdout, stderr };
 }
 
 describe('pnpm invoke on its own', () => {

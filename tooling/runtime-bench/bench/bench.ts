@@ -22,7 +22,6 @@
  * requests: a wrong answer or any AWS call fails the run. No figure fails it: there are no goals here.
  * The last line is `BENCH_JSON {…}` with every figure, for tools to grep.
  */
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +32,7 @@ import { bundleLambda } from '@repo/bundler/bundle-lambda';
 import { nodeBinary } from '@repo/node/node-path';
 import { findWorkspaceRoot } from '@repo/sam-template/read-template';
 import { coldStart, type Summary, summarize } from '@repo/testing/cold-start';
+import { outputOf } from '@repo/testing/run-process';
 import { declaredFunction } from './function-environment.ts';
 import { type BenchedFunction, benchedFunctions } from './functions.ts';
 
@@ -305,7 +305,7 @@ async function prepare(fn: BenchedFunction): Promise<Subject> {
 }
 
 /** One warm child on Node `major`: the real handler and the empty one, batch by batch. */
-function runWarmChild(
+async function runWarmChild(
   major: Major,
   subject: Subject,
   emptyFile: string,
@@ -327,34 +327,13 @@ function runWarmChild(
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(nodes[major].path, [warmChildScript, JSON.stringify(options)], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(
-          new Error(
-            `warm child of ${subject.fn.app} on Node ${major} exited with ${code}:\n${stderr}${stdout}`,
-          ),
-        );
-        return;
-      }
-      resolve(
-        JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { handlerUs: number[]; emptyUs: number[] },
-      );
-    });
-  });
+  const stdout = await outputOf(
+    `warm child of ${subject.fn.app} on Node ${major}`,
+    nodes[major].path,
+    [warmChildScript, JSON.stringify(options)],
+    { env },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { handlerUs: number[]; emptyUs: number[] };
 }
 
 /**
