@@ -256,6 +256,11 @@ async function main(argv: string[]): Promise<void> {
     apiUrl: server.url,
     stack: opened.stack,
     resources: provisioned.resources,
+    asyncDelivery: Object.fromEntries(
+      provisioned.eventSources
+        .toReversed()
+        .flatMap((source) => (source.kind === 'sqs' ? [] : [[source.functionId, source.deliveryQueueUrl]])),
+    ),
     functions: Object.fromEntries(
       functions.specs.map((spec) => [
         spec.logicalId,

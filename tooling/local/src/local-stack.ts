@@ -20,6 +20,11 @@ export interface StackFile {
   stack: LocalStack;
   resources: Record<string, LocalResource>;
   functions: Record<string, { handlerFile: string; timeoutSeconds: number; memoryMb: number }>;
+  /**
+   * Per function invoked asynchronously: the delivery queue its events reach it through (its first such
+   * event source); `pnpm redrive` puts an event back there.
+   */
+  asyncDelivery?: Record<string, string>;
   /** Per function, kept current while pnpm dev runs: environments now and at peak, cold starts, throttles. */
   concurrency?: Record<string, ConcurrencyStats>;
 }
