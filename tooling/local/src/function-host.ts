@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { EmfLineSplitter } from './emf.ts';
+import type { LambdaFaultInjector } from './lambda-faults.ts';
 import { LocalTraces } from './traces.ts';
 import { type InvokeError, type InvokeOutcome, type Log, throttledError } from './types.ts';
 
@@ -64,6 +65,9 @@ interface Pending {
   started: number;
   initMs?: number;
   timer: NodeJS.Timeout;
+  /** An injected `die` or `timeout`, still to happen; `faultTimer` makes it happen half-way through. */
+  fault?: 'die' | 'timeout';
+  faultTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -74,7 +78,9 @@ interface Pending {
  * function's limit — its reserved concurrency, else what the account has left — is throttled
  * (`TooManyRequestsException`), as Lambda does; the caller decides what that means (API Gateway answers
  * 500, asynchronous events wait and retry, an SQS batch comes back). A timeout or a crash ends that
- * environment only; idle environments are reclaimed after `idleTimeoutMs`.
+ * environment only; idle environments are reclaimed after `idleTimeoutMs`. With `faults` (a fault
+ * profile's execution-environment rules), inits fail, environments die and invocations time out through
+ * those same paths.
  */
 export class FunctionHost {
   readonly #specs = new Map<string, FunctionSpec>();
@@ -94,6 +100,7 @@ export class FunctionHost {
       traces?: Log;
     },
     limits: Partial<ConcurrencyLimits> = {},
+    private readonly faults?: LambdaFaultInjector,
   ) {
     this.#limits = { ...defaultLimits, ...limits };
     for (const spec of specs) {
@@ -127,7 +134,7 @@ export class FunctionHost {
       this.#traces ??= LocalTraces.start();
       const traces = await this.#traces;
       if (!sandbox) {
-        sandbox = new Sandbox(spec, this.output.logs, traces, this.output);
+        sandbox = new Sandbox(spec, this.output.logs, traces, this.output, this.faults);
         pool.add(sandbox);
       }
       const outcome = await sandbox.invoke(event);
@@ -274,8 +281,10 @@ class Sandbox {
     logs: Writable,
     private readonly traces: LocalTraces,
     private readonly summaries: { metrics?: Log; traces?: Log },
+    private readonly faults?: LambdaFaultInjector,
   ) {
     const { metrics } = summaries;
+    const initFault = faults?.atInit(spec.logicalId);
     this.#tmp = mkdtempSync(join(tmpdir(), `${spec.logicalId}-`));
     this.#process = fork(
       fileURLToPath(new URL('./function-worker.mjs', import.meta.url)),
@@ -287,6 +296,8 @@ class Sandbox {
           functionArn: spec.functionArn,
           memoryMb: spec.memoryMb,
           runtime: spec.runtime,
+          // The worker fails its init with Runtime.InitError before it loads the handler module.
+          injectedInitError: initFault?.kind === 'init-error',
         }),
       ],
       {
@@ -368,6 +379,7 @@ class Sandbox {
       return failure(requestId, performance.now() - started, ready.error);
     }
     this.#initReported = true;
+    const fault = this.faults?.atInvoke(this.spec.logicalId)?.kind;
     this.#holding = true;
     const timeoutMs = this.spec.timeoutSeconds * 1000;
     const { traces } = this.summaries;
@@ -387,17 +399,15 @@ class Sandbox {
           pending.timer = setTimeout(expire, Math.ceil(leftMs));
           return;
         }
-        // Lambda stops the environment at the timeout; the next invocation gets a fresh one.
-        this.#finish(
-          failure(requestId, performance.now() - started, {
-            errorType: 'Sandbox.Timedout',
-            errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
-          }),
-        );
-        void this.terminate();
+        this.#timeOut(requestId);
       };
       const timer = setTimeout(expire, timeoutMs);
-      this.#pending = { requestId, resolve, started, initMs, timer };
+      this.#pending = { requestId, resolve, started, initMs, timer, fault };
+      if (fault) {
+        // Half-way through the time the handler has, or when it answers if that is sooner (its answer
+        // is then lost): always while the handler runs, after it started, its work partly or all done.
+        this.#pending.faultTimer = setTimeout(() => this.#inject(requestId), timeoutMs / 2);
+      }
       this.#process.send({
         requestId,
         event,
@@ -418,9 +428,39 @@ class Sandbox {
     };
   }
 
+  /** Lambda stops the environment at the timeout; the next invocation gets a fresh one. */
+  #timeOut(requestId: string): void {
+    const pending = this.#pending;
+    if (pending?.requestId !== requestId) return;
+    this.#finish(
+      failure(requestId, performance.now() - pending.started, {
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
+      }),
+    );
+    void this.terminate();
+  }
+
+  /**
+   * An injected fault happens: `timeout` ends the invocation as its timeout does (without waiting the
+   * rest of it), `die` kills the environment's process, which fails the invocation as any crash does.
+   */
+  #inject(requestId: string): void {
+    const pending = this.#pending;
+    if (pending?.requestId !== requestId || !pending.fault) return;
+    const fault = pending.fault;
+    pending.fault = undefined;
+    if (fault === 'timeout') this.#timeOut(requestId);
+    else this.#process.kill('SIGKILL');
+  }
+
   #settle(message: Extract<WorkerMessage, { type: 'result' }>): void {
     const pending = this.#pending;
     if (!pending || pending.requestId !== message.requestId) return;
+    if (pending.fault) {
+      this.#inject(pending.requestId);
+      return;
+    }
     const durationMs = performance.now() - pending.started;
     this.#finish(
       message.ok
@@ -444,6 +484,7 @@ class Sandbox {
     const pending = this.#pending;
     if (!pending) return;
     clearTimeout(pending.timer);
+    clearTimeout(pending.faultTimer);
     this.#pending = undefined;
     pending.resolve(outcome);
   }

@@ -6,9 +6,8 @@
 
 import { pathToFileURL } from 'node:url';
 
-const { handlerFile, exportName, functionName, functionArn, memoryMb, runtime } = JSON.parse(
-  process.argv[2] ?? '{}',
-);
+const { handlerFile, exportName, functionName, functionArn, memoryMb, runtime, injectedInitError } =
+  JSON.parse(process.argv[2] ?? '{}');
 // Node.js 24's Lambda runtime dropped callback-style handlers (and the context's callback members).
 const callbacksRemoved = Number(/^nodejs(\d+)\.x$/.exec(runtime ?? '')?.[1] ?? 0) >= 24;
 const port = {
@@ -38,6 +37,12 @@ process.on('disconnect', () => process.exit(0));
 let handler = () => undefined;
 const initStarted = performance.now();
 try {
+  // A fault profile's init-error rule (pnpm dev --faults): the init fails before the handler module loads.
+  if (injectedInitError) {
+    throw Object.assign(new Error('Init failed: injected by the fault profile (init-error)'), {
+      name: 'Runtime.InitError',
+    });
+  }
   const module = await import(pathToFileURL(handlerFile).href);
   const exported = module[exportName];
   if (typeof exported !== 'function') {
