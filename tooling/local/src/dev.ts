@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { existsSync, readdirSync, watch } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -16,8 +17,12 @@ import type { GatewayResponse } from './api-gateway-responses.ts';
 import { apiRoutes } from './api-routes.ts';
 import { startApiServer } from './api-server.ts';
 import { type Destination, startAsyncInvoker } from './async-invoker.ts';
+import { awsFaults } from './aws-faults.ts';
 import { cognitoAuthorizer, routeAuthorizer } from './cognito-authorizer.ts';
+import { type FaultProfile, readFaultProfile } from './fault-profile.ts';
+import { startFaultProxy } from './fault-proxy.ts';
 import { type ConcurrencyStats, defaultLimits, FunctionHost } from './function-host.ts';
+import { lambdaFaultInjector } from './lambda-faults.ts';
 import {
   buildApps,
   type OpenedStack,
@@ -33,10 +38,13 @@ import type { LocalResource, Log } from './types.ts';
 
 const usage = `usage: pnpm dev [--port 3000] [--host 127.0.0.1] [--template template.yaml] [--stack-file .local/stack.json]
                [--concurrency ${defaultLimits.account}] [--idle-timeout ${defaultLimits.idleTimeoutMs / 1000}] [--no-watch]
+               [--faults <profile> [--faults-seed <n>]]
 Runs template.yaml's functions against a local AWS (moto_server, or AWS_ENDPOINT_URL if set).
 --concurrency   the account's concurrency: invocations in flight at once across the functions without
                 ReservedConcurrentExecutions (AWS: 1,000 per Region by default)
---idle-timeout  seconds an idle execution environment stays warm before it is reclaimed`;
+--idle-timeout  seconds an idle execution environment stays warm before it is reclaimed
+--faults        a fault profile (tooling/local/faults/<name>.json, or a path): the functions' AWS calls
+                fail as AWS fails them; --faults-seed repeats a run's draws (random by default, printed)`;
 
 type Stop = () => Promise<void>;
 
@@ -59,6 +67,8 @@ async function main(argv: string[]): Promise<void> {
       concurrency: { type: 'string', default: String(defaultLimits.account) },
       'idle-timeout': { type: 'string', default: String(defaultLimits.idleTimeoutMs / 1000) },
       'no-watch': { type: 'boolean', default: false },
+      faults: { type: 'string' },
+      'faults-seed': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -77,6 +87,23 @@ async function main(argv: string[]): Promise<void> {
   }
   const root = findWorkspaceRoot();
   const cwd = process.env.INIT_CWD ?? process.cwd();
+  let profile: FaultProfile | undefined;
+  const seed = values['faults-seed'] === undefined ? randomInt(2 ** 31) : Number(values['faults-seed']);
+  if (values.faults !== undefined) {
+    try {
+      const named = values.faults;
+      profile = readFaultProfile(/[/\\]|\.json$/.test(named) ? resolve(cwd, named) : named);
+    } catch (error) {
+      warn(`pnpm dev: ${(error as Error).message}`);
+      process.exitCode = 1;
+      return;
+    }
+    if (!Number.isInteger(seed)) {
+      warn(`pnpm dev: --faults-seed takes a whole number\n${usage}`);
+      process.exitCode = 1;
+      return;
+    }
+  }
   const templatePath = values.template ? resolve(cwd, values.template) : join(root, 'template.yaml');
   const stackFile = values['stack-file']
     ? resolve(cwd, values['stack-file'])
@@ -160,14 +187,34 @@ async function main(argv: string[]): Promise<void> {
   stops.aws.push(() => gate.close());
   for (const spec of functions.specs) spec.environment.AWS_ENDPOINT_URL_S3 = gate.endpoint;
 
+  // Fault injection (--faults): a proxy in front of each endpoint the functions use (moto, the S3 gate),
+  // so only the functions' calls meet the faults — the stack's own provisioning and polling do not.
+  let faultCounts: () => string[] = () => [];
+  if (profile) {
+    log(`faults     ${profile.name} (seed ${seed}) — ${profile.description}`);
+    const faults = awsFaults(profile.aws, seed, log);
+    faultCounts = faults.counts;
+    for (const variable of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'] as const) {
+      const target = variable === 'AWS_ENDPOINT_URL' ? aws.endpoint : gate.endpoint;
+      const proxy = await startFaultProxy({ target, decide: faults.decide });
+      stops.aws.push(() => proxy.close());
+      for (const spec of functions.specs) spec.environment[variable] = proxy.endpoint;
+    }
+  }
+
   await buildApps(functions, log);
+  // The profile's `lambda` rules fail the execution environments, in the function host.
+  const lambdaFaults = profile && lambdaFaultInjector(profile.lambda, seed, log);
   const host = new FunctionHost(
     functions.specs,
     { logs: process.stdout, log, metrics: log, traces: log },
     limits,
+    lambdaFaults,
   );
   stops.environments.push(async () => {
     log(concurrencyReport(host.stats()));
+    for (const line of faultCounts()) log(`faults     ${line}`);
+    for (const line of lambdaFaults?.summary() ?? []) log(line);
     await host.close();
   });
   const reserved = functions.specs.reduce((sum, spec) => sum + (spec.reservedConcurrency ?? 0), 0);
