@@ -1,8 +1,6 @@
 /** Serves the routes over HTTP as API Gateway's REST API with Lambda proxy integrations would. */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Authorize, authorizeRoute } from './api-authorization.ts';
 import { type GatewayResponse, gatewayAnswer, internalServerError } from './api-gateway-responses.ts';
 import { type HttpResponse, pairUp } from './api-http.ts';
@@ -10,6 +8,7 @@ import { toProxyEvent } from './api-proxy-event.ts';
 import { fromProxyResult, MalformedProxyResponseError, malformed } from './api-proxy-result.ts';
 import { matchRoute } from './api-route-match.ts';
 import type { ApiRoute } from './api-routes.ts';
+import { type ListeningServer, listenLocally } from './local-server.ts';
 import { type Invoke, isThrottled, type Log } from './types.ts';
 
 // API Gateway's quotas: 10 MB request payload; Lambda's: 6 MB for a synchronous request or response.
@@ -40,7 +39,7 @@ export async function startApiServer({
   /** Runs a route's authorizer (cognitoAuthorizer); without it, routes that have one answer 401. */
   authorize?: Authorize;
   log: Log;
-}): Promise<{ url: string; close(): Promise<void> }> {
+}): Promise<ListeningServer> {
   const server = createServer((request, response) => {
     const requestId = randomUUID();
     serveRequest(request, requestId, routes, invoke, stage, gatewayResponses, authorize, log)
@@ -53,24 +52,7 @@ export async function startApiServer({
         else send(response, requestId, internalServerError);
       });
   });
-  // Longer than any client keeps an idle connection (undici: 4 s, the SDK's agents: their own), so a
-  // client never sends on a socket the server is closing at that moment (Node's default is 5 s, and on
-  // a loaded machine a client's reuse and the server's close met: "other side closed").
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.listen(port, host);
-  await once(server, 'listening');
-  const address = server.address() as AddressInfo;
-  const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${hostname}:${address.port}`,
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive sockets and requests still waiting for a function would hold `close` open.
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocally(server, port, host);
 }
 
 async function serveRequest(

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsFault } from './fault-profile.ts';
+import { listenLocally } from './local-server.ts';
 
 /** One AWS call as the proxy reads it off the wire. */
 export interface AwsCall {
@@ -118,18 +118,8 @@ export async function startFaultProxy({
       }
     }
   });
-  // Idle connections outlive the clients' own idle timeouts, as the S3 gate's do.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const { url, close } = await listenLocally(server);
+  return { endpoint: url, close };
 }
 
 /** JSON (`x-amz-json-*`) and query (form) bodies: small, and what the match reads. */

@@ -1,9 +1,9 @@
 /** `pnpm redrive --stage <stage>`: the deployed stack's queues and functions, by their physical ids. */
 import { type CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { parse as parseToml } from 'smol-toml';
-import type { RedriveTarget } from './redrive-queue.ts';
+import { type RedriveTarget, sendBackTo } from './redrive-queue.ts';
 import { type RedriveRoute, RedriveRouteError } from './redrive-route.ts';
 
 /** The stack samconfig.toml deploys for `stage` (`[<stage>.deploy.parameters] stack_name`). */
@@ -66,14 +66,6 @@ export async function awsRedriveTarget({
       // Lambda answers 202 once the event is queued for the function.
       if (StatusCode !== 202) throw new Error(`Lambda answered ${StatusCode} to an asynchronous invoke`);
     },
-    async sendBack(body, attributes) {
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: sourceQueueUrl,
-          MessageBody: body,
-          MessageAttributes: attributes,
-        }),
-      );
-    },
+    sendBack: sendBackTo(sqs, sourceQueueUrl),
   };
 }

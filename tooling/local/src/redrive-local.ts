@@ -1,7 +1,7 @@
 /** `pnpm redrive` against a running `pnpm dev`: its queues, and its asynchronous delivery queues. */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { StackFile } from './local-stack.ts';
-import type { RedriveTarget } from './redrive-queue.ts';
+import { type RedriveTarget, sendBackTo } from './redrive-queue.ts';
 import { type RedriveRoute, RedriveRouteError } from './redrive-route.ts';
 
 /**
@@ -33,14 +33,6 @@ export function localRedriveTarget(stack: StackFile, route: RedriveRoute, sqs: S
         new SendMessageCommand({ QueueUrl: deliveryQueueUrl, MessageBody: JSON.stringify(event) }),
       );
     },
-    async sendBack(body, attributes) {
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: sourceQueueUrl,
-          MessageBody: body,
-          MessageAttributes: attributes,
-        }),
-      );
-    },
+    sendBack: sendBackTo(sqs, sourceQueueUrl),
   };
 }

@@ -5,6 +5,7 @@ import {
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { MalformedRecordError, parseInvocationRecord } from './redrive-record.ts';
@@ -19,6 +20,15 @@ export interface RedriveTarget {
   invokeAsync(event: unknown): Promise<void>;
   /** Sends a DLQ message, body and attributes unchanged, back to the route's source queue. */
   sendBack(body: string, attributes: Record<string, MessageAttributeValue> | undefined): Promise<void>;
+}
+
+/** A target's sendBack: the message, body and attributes unchanged, to the source queue at `queueUrl`. */
+export function sendBackTo(sqs: SQSClient, queueUrl: string | undefined): RedriveTarget['sendBack'] {
+  return async (body, attributes) => {
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes: attributes }),
+    );
+  };
 }
 
 export interface RedriveSummary {

@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { listenLocally } from './local-server.ts';
 
 export interface S3Gate {
   /** What the functions' S3 clients use (AWS_ENDPOINT_URL_S3): their presigned links point here. */
@@ -137,18 +136,8 @@ export async function startS3Gate({
     return undefined;
   }
 
-  // Idle connections outlive the clients' own idle timeouts, as the local API's do (see startApiServer).
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const { url, close } = await listenLocally(server);
+  return { endpoint: url, close };
 }
 
 interface Refusal {
