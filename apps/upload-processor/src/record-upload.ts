@@ -4,6 +4,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isTransientAwsError } from '@repo/aws/transient-error';
 import type { S3ObjectRef } from '@repo/events/s3';
 import type { UploadRecorded } from '@repo/events/upload-recorded';
 import { type ObjectOutcome, skipReasonOf } from '@repo/object-processing/outcome';
@@ -173,15 +174,7 @@ export async function recordUpload(
     throw error;
   }
   const notifiedAt = now(deps).toISOString();
-  await db.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: { objectId, version },
-      UpdateExpression: 'SET notifiedAt = :at, messageId = :id',
-      ConditionExpression: 'attribute_exists(objectId)',
-      ExpressionAttributeValues: { ':at': notifiedAt, ':id': messageId },
-    }),
-  );
+  await markAnnounced(deps, record, { notifiedAt, messageId }, deadline);
   const announced = { ...record, notifiedAt, messageId };
   return created
     ? { status: 'recorded', record: announced, messageId }
@@ -267,6 +260,42 @@ async function claimAnnouncement(
       pause = Math.min(pause * 2, longestPauseMs);
     }
     current = await readExisting(deps, current.objectId, current.version);
+  }
+}
+
+/**
+ * Marks the version announced once the notification went out. The publish cannot be taken back, so a
+ * transient fault on this one write (throttling, a 5xx, a reset — after the SDK's own attempts) is
+ * retried here, with growing pauses, for as long as this invocation's time allows, keeping the claim:
+ * giving up at the first fault would leave the item claimed and unmarked until the claim lapses at this
+ * invocation's deadline, and Lambda's retry would wait for that lapse and then publish a second time.
+ * The write is idempotent (the same values). Only when time runs short is the fault thrown.
+ */
+async function markAnnounced(
+  deps: RecordUploadDependencies,
+  record: UploadRecord,
+  { notifiedAt, messageId }: { notifiedAt: string; messageId: string },
+  deadline: number,
+): Promise<void> {
+  let pause = firstPauseMs;
+  for (;;) {
+    try {
+      await deps.db.send(
+        new UpdateCommand({
+          TableName: deps.tableName,
+          Key: { objectId: record.objectId, version: record.version },
+          UpdateExpression: 'SET notifiedAt = :at, messageId = :id',
+          ConditionExpression: 'attribute_exists(objectId)',
+          ExpressionAttributeValues: { ':at': notifiedAt, ':id': messageId },
+        }),
+      );
+      return;
+    } catch (error) {
+      const giveUpAt = deadline - announceReserveMs;
+      if (!isTransientAwsError(error) || now(deps).getTime() + pause >= giveUpAt) throw error;
+      await (deps.sleep ?? sleep)(pause);
+      pause = Math.min(pause * 2, longestPauseMs);
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
+import { isTransientAwsError } from '@repo/aws/transient-error';
 import * as z from 'zod/mini';
 
 export interface UserInput {
@@ -179,7 +179,7 @@ async function call<Output>(
       if (failure) throw failure;
       return undefined;
     }
-    if (isTransient(error)) throw new UsersStoreUnavailableError({ cause: error });
+    if (isTransientAwsError(error)) throw new UsersStoreUnavailableError({ cause: error });
     throw error;
   }
 }
@@ -188,18 +188,6 @@ async function call<Output>(
 function isOwnCreate(failed: ConditionalCheckFailedException, user: User): boolean {
   const item = failed.Item;
   return item?.id?.S === user.id && item.createdAt?.S === user.createdAt;
-}
-
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const sdkError = error as Parameters<typeof isTransientError>[0];
-  return (
-    isThrottlingError(sdkError) ||
-    isTransientError(sdkError) ||
-    isServerError(sdkError) ||
-    // Connection-level failures (refused, reset, timed out) surface without an HTTP status.
-    ('code' in error && typeof error.code === 'string' && /^E[A-Z]+$/.test(error.code))
-  );
 }
 
 /** Keeps only a user's own fields, whatever else the item holds. */

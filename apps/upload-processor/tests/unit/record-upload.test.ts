@@ -460,6 +460,47 @@ describe('recordUpload: exactly once', () => {
     expect(marks()).toHaveLength(1);
   });
 
+  it('retries the mark after the publish when it is throttled, keeping its claim: one publish, marked', async () => {
+    givenObject(text);
+    db.on(UpdateCommand, { UpdateExpression: 'SET notifiedAt = :at, messageId = :id' })
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolves({});
+
+    const outcomes = await invoke(handler, objectCreated(key));
+
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'recorded', messageId: 'msg-0001' })]);
+    expect(publishInputs()).toHaveLength(1);
+    expect(marks()).toHaveLength(3);
+    expect(clock.slept).toEqual([50, 100]);
+    expect(releases()).toHaveLength(0);
+  });
+
+  it('throws the mark’s fault only when its time runs short, still holding its claim (no second publish now)', async () => {
+    givenObject(text);
+    db.on(UpdateCommand, { UpdateExpression: 'SET notifiedAt = :at, messageId = :id' }).rejects(throttled());
+
+    await expect(invoke(handler, objectCreated(key))).rejects.toThrow(ProvisionedThroughputExceededException);
+
+    expect(publishInputs()).toHaveLength(1);
+    // Growing pauses until fewer than 5 s of the invocation's 10 s would be left.
+    expect(clock.slept).toEqual([50, 100, 200, 400, 800, 1_000, 1_000, 1_000]);
+    expect(marks()).toHaveLength(9);
+    expect(releases()).toHaveLength(0);
+  });
+
+  it('does not retry a mark that fails for good (the item is gone): thrown at once', async () => {
+    givenObject(text);
+    db.on(UpdateCommand, { UpdateExpression: 'SET notifiedAt = :at, messageId = :id' }).rejects(
+      conditionFailed(),
+    );
+
+    await expect(invoke(handler, objectCreated(key))).rejects.toThrow(ConditionalCheckFailedException);
+
+    expect(marks()).toHaveLength(1);
+    expect(clock.slept).toEqual([]);
+  });
+
   it('claims an unannounced item with a condition: unclaimed, its own claim (a lost answer retried), or lapsed', async () => {
     givenObject(text);
     db.on(GetCommand).resolves({ Item: unannounced() });
