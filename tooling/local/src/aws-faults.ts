@@ -20,7 +20,6 @@ export function awsFaults(
   report: (line: string) => void,
 ): AwsFaults {
   const decider = faultDecider(rules, seed);
-  const fired = new Map<AwsFaultRule, number>();
   return {
     decide(call) {
       const rule = decider(
@@ -30,7 +29,6 @@ export function awsFaults(
           (candidate.resource === undefined || call.resource.includes(candidate.resource)),
       );
       if (!rule) return undefined;
-      fired.set(rule, (fired.get(rule) ?? 0) + 1);
       report(
         `fault  ${[call.service, call.operation, call.resource].filter(Boolean).join(' ')} → ${describeFault(rule.fault)}`,
       );
@@ -39,7 +37,7 @@ export function awsFaults(
     counts: () =>
       rules.map(
         (rule, index) =>
-          `aws[${index}] ${[rule.service, rule.operation, rule.resource].filter(Boolean).join(' ')} ${describeFault(rule.fault)}: ${fired.get(rule) ?? 0}×`,
+          `aws[${index}] ${[rule.service, rule.operation, rule.resource].filter(Boolean).join(' ')} ${describeFault(rule.fault)}: ${decider.timesFired(rule)}×`,
       ),
   };
 }

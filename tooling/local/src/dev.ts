@@ -91,8 +91,7 @@ async function main(argv: string[]): Promise<void> {
   const seed = values['faults-seed'] === undefined ? randomInt(2 ** 31) : Number(values['faults-seed']);
   if (values.faults !== undefined) {
     try {
-      const named = values.faults;
-      profile = readFaultProfile(/[/\\]|\.json$/.test(named) ? resolve(cwd, named) : named);
+      profile = readFaultProfile(values.faults, cwd);
     } catch (error) {
       warn(`pnpm dev: ${(error as Error).message}`);
       process.exitCode = 1;

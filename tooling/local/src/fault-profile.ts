@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isRecord } from '@repo/sam-template/template-values';
 
 /**
@@ -69,9 +69,13 @@ export class FaultProfileError extends Error {
 /** The folder of the shipped profiles. */
 export const profilesDir = join(import.meta.dirname, '..', 'faults');
 
-/** Reads `name` (a shipped profile) or a path to a profile file, and checks every rule. */
-export function readFaultProfile(nameOrPath: string): FaultProfile {
-  const path = /[/\\]|\.json$/.test(nameOrPath) ? nameOrPath : join(profilesDir, `${nameOrPath}.json`);
+/**
+ * Reads `name` (a shipped profile) or a path to a profile file (anything with a slash or ending in .json,
+ * resolved against `cwd`), and checks every rule. A path's profile is named by its resolved path.
+ */
+export function readFaultProfile(nameOrPath: string, cwd = process.cwd()): FaultProfile {
+  const isPath = /[/\\]|\.json$/.test(nameOrPath);
+  const path = isPath ? resolve(cwd, nameOrPath) : join(profilesDir, `${nameOrPath}.json`);
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(path, 'utf8'));
@@ -80,7 +84,7 @@ export function readFaultProfile(nameOrPath: string): FaultProfile {
       `cannot read fault profile ${nameOrPath} (${path}): ${(error as Error).message}`,
     );
   }
-  return parseFaultProfile(value, nameOrPath);
+  return parseFaultProfile(value, isPath ? path : nameOrPath);
 }
 
 /** Checks a parsed profile; every problem is named with the rule it is in. */
@@ -171,7 +175,10 @@ function arrayOf(value: unknown, field: string, problems: string[]): unknown[] {
  * one seeded generator (mulberry32), so a run with the same seed and the same calls in the same order
  * injects the same faults. Returns the first rule that matches and fires.
  */
-export function faultDecider<Rule extends Frequency>(rules: readonly Rule[], seed: number) {
+export function faultDecider<Rule extends Frequency>(
+  rules: readonly Rule[],
+  seed: number,
+): FaultDecider<Rule> {
   const fired = new Map<Rule, number>();
   let state = seed >>> 0;
   const random = () => {
@@ -181,7 +188,7 @@ export function faultDecider<Rule extends Frequency>(rules: readonly Rule[], see
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return (matches: (rule: Rule) => boolean): Rule | undefined => {
+  const decide = (matches: (rule: Rule) => boolean): Rule | undefined => {
     for (const rule of rules) {
       if (!matches(rule)) continue;
       const times = fired.get(rule) ?? 0;
@@ -193,4 +200,11 @@ export function faultDecider<Rule extends Frequency>(rules: readonly Rule[], see
     }
     return undefined;
   };
+  return Object.assign(decide, { timesFired: (rule: Rule) => fired.get(rule) ?? 0 });
+}
+
+/** Picks the first matching rule that fires (see faultDecider), and says how often each rule fired. */
+export interface FaultDecider<Rule> {
+  (matches: (rule: Rule) => boolean): Rule | undefined;
+  timesFired(rule: Rule): number;
 }

@@ -29,7 +29,6 @@ export function lambdaFaultInjector(
   report: (line: string) => void,
 ): LambdaFaultInjector {
   const decide = faultDecider(rules, seed);
-  const injected = new Map<LambdaFaultRule, number>();
   const inject = (functionId: string, atInit: boolean): LambdaFault | undefined => {
     const rule = decide(
       (candidate) =>
@@ -37,7 +36,6 @@ export function lambdaFaultInjector(
         (candidate.function === undefined || candidate.function === functionId),
     );
     if (!rule) return undefined;
-    injected.set(rule, (injected.get(rule) ?? 0) + 1);
     report(`fault  ${functionId} ${described[rule.fault.kind]}`);
     return rule.fault;
   };
@@ -51,7 +49,7 @@ export function lambdaFaultInjector(
       rules.map((rule) => {
         const frequency =
           rule.count !== undefined ? `first ${rule.count}` : `probability ${rule.probability}`;
-        const times = injected.get(rule) ?? 0;
+        const times = decide.timesFired(rule);
         return `fault  ${rule.fault.kind} on ${rule.function ?? 'every function'} (${frequency}): injected ${times}×`;
       }),
   };
