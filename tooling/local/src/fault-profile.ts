@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isRecord } from '@repo/sam-template/template-values';
+import { seededRandom } from './seeded-random.ts';
 
 /**
  * A fault profile (`pnpm dev --faults <name>`): rules that make the functions' AWS calls, and the
@@ -172,7 +173,7 @@ function arrayOf(value: unknown, field: string, problems: string[]): unknown[] {
 
 /**
  * Decides, rule by rule, whether a fault fires: each rule keeps its own count, and probabilities draw from
- * one seeded generator (mulberry32), so a run with the same seed and the same calls in the same order
+ * one seeded generator (seededRandom), so a run with the same seed and the same calls in the same order
  * injects the same faults. Returns the first rule that matches and fires.
  */
 export function faultDecider<Rule extends Frequency>(
@@ -180,14 +181,7 @@ export function faultDecider<Rule extends Frequency>(
   seed: number,
 ): FaultDecider<Rule> {
   const fired = new Map<Rule, number>();
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const decide = (matches: (rule: Rule) => boolean): Rule | undefined => {
     for (const rule of rules) {
       if (!matches(rule)) continue;

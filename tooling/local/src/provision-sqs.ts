@@ -50,3 +50,33 @@ export async function setQueuePolicy(context: ProvisionContext, logicalId: strin
   }
   return { type: 'AWS::SQS::QueuePolicy', ref: logicalId, attributes: {} };
 }
+
+/**
+ * `pnpm dev --visibility-timeout <s>`: every template queue's visibility timeout set to `seconds`, so a
+ * message that failed comes back in seconds rather than after the template's timeout (720 s for a queue
+ * feeding a 120 s function) — for soaks and fault runs. What a shorter timeout also brings is AWS's: a
+ * batch that runs longer than it is delivered again while still running. Resolves with what was changed.
+ */
+export async function shortenVisibilityTimeouts(
+  sqs: ProvisionContext['clients']['sqs'],
+  resources: Record<string, LocalResource>,
+  seconds: number,
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.type !== 'AWS::SQS::Queue') continue;
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: resource.ref, AttributeNames: ['VisibilityTimeout'] }),
+    );
+    const before = Number(Attributes?.VisibilityTimeout ?? 30);
+    if (before <= seconds) continue;
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: resource.ref,
+        Attributes: { VisibilityTimeout: String(seconds) },
+      }),
+    );
+    changed.push(`${logicalId} ${before} s → ${seconds} s`);
+  }
+  return changed;
+}

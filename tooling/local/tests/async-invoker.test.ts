@@ -12,7 +12,7 @@ import { waitFor } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AsyncInvokerOptions, startAsyncInvoker } from '../src/async-invoker.ts';
 import { type Invoke, type InvokeError, type InvokeOutcome, throttledError } from '../src/types.ts';
-import { messagesLeft } from './sqs-helpers.ts';
+import { messagesLeft } from '@repo/aws-local/sqs-queues';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

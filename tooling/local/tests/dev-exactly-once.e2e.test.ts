@@ -16,7 +16,7 @@ import { eventually } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackFile } from '../src/local-stack.ts';
 import { type DevProcess, startDev } from './dev-process.ts';
-import { subscribedQueue } from './sqs-helpers.ts';
+import { subscribedQueue } from '@repo/aws-local/sqs-queues';
 
 // The repo's stack on a local AWS that applies some writes and loses their answers, or answers slowly,
 // as the issue that found the bugs tried it: pnpm dev pointed through AWS_ENDPOINT_URL at a proxy in

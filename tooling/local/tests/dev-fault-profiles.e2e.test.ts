@@ -8,7 +8,7 @@ import { eventually } from '@repo/testing/wait';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DevProcess, startDev } from './dev-process.ts';
 import { payloadOf } from './forged-token.ts';
-import { subscribedQueue } from './sqs-helpers.ts';
+import { subscribedQueue } from '@repo/aws-local/sqs-queues';
 
 // The repo's stack under each shipped fault profile, with a fixed seed so that a run replays: the
 // promises the functions make (acknowledged writes readable, an upload recorded once, announced with one

@@ -9,7 +9,7 @@ import { runProcess } from '@repo/testing/run-process';
 import { eventually } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, root, startDev } from './dev-process.ts';
-import { messagesLeft } from './sqs-helpers.ts';
+import { messagesLeft } from '@repo/aws-local/sqs-queues';
 
 const template = 'tooling/local/tests/fixtures/redrive/template.yaml';
 const redriveScript = fileURLToPath(new URL('../src/redrive.ts', import.meta.url));

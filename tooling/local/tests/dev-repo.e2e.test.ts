@@ -8,7 +8,7 @@ import { eventually } from '@repo/testing/wait';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, startDev } from './dev-process.ts';
-import { subscribedQueue } from './sqs-helpers.ts';
+import { subscribedQueue } from '@repo/aws-local/sqs-queues';
 
 let dev: DevProcess;
 let db: DynamoDBClient;

@@ -15,7 +15,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SqsPollerOptions, startSqsPoller } from '../src/sqs-poller.ts';
 import { type Invoke, type InvokeOutcome, throttledError } from '../src/types.ts';
-import { messagesLeft } from './sqs-helpers.ts';
+import { messagesLeft } from '@repo/aws-local/sqs-queues';
 
 const region = 'us-east-1';
 let moto: MotoServer;
