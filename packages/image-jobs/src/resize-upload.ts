@@ -2,6 +2,12 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3ObjectRef } from '@repo/events/s3';
 import { type OutputSize, outputKeyOf } from '@repo/image/outputs';
 import { type OutputFormat, resizeImage } from '@repo/image/resize-image';
+import {
+  currentVersion,
+  namesAVersion,
+  type ObjectVersion,
+  sameVersion,
+} from '@repo/object-processing/object-version';
 import { type ObjectOutcome, skipReasonOf } from '@repo/object-processing/outcome';
 import { ObjectTooLargeError, readObjectBytes } from '@repo/object-processing/read-object';
 import type { TimeBudget } from '@repo/object-processing/time-budget';
@@ -42,31 +48,67 @@ export interface Resized {
 }
 
 /**
- * Resized; skipped when not ours (outside the input prefix, a folder marker, empty); rejected when
- * retrying cannot help (not an image, corrupt, too big, gone or overwritten since the event).
+ * Resized; skipped when not ours (outside the input prefix, a folder marker, empty) or superseded by a
+ * newer version of the key; rejected when retrying cannot help (not an image, corrupt, too big, gone).
  */
 export type ResizeOutcome = ObjectOutcome<Resized>;
 
 /**
  * Resizes one uploaded image into `<outputPrefix><size>/<name>` for every size, where `<name>` is the
  * key below the input prefix: deterministic keys, so a retry or a duplicate event overwrites rather
- * than duplicates. It reads the bytes the event announced (its version or ETag, see readObject) and
- * either writes all outputs or throws: S3 faults and an exhausted time budget are transient (Lambda
- * retries); permanent problems are thrown as PermanentErrors, which processObject turns into a
- * `rejected` outcome.
+ * than duplicates. The outputs always end up showing the key's newest version, whatever order events
+ * come in (see resizeCurrentVersion). It either writes all outputs or throws: S3 faults and an exhausted
+ * time budget are transient (Lambda retries); permanent problems are thrown as PermanentErrors, which
+ * processObject turns into a `rejected` outcome.
  */
 export async function resizeUpload(
   object: S3ObjectRef,
-  { s3, settings, budget }: { s3: S3Client; settings: ResizeSettings; budget: TimeBudget },
+  deps: { s3: S3Client; settings: ResizeSettings; budget: TimeBudget },
 ): Promise<ResizeOutcome> {
-  const { bucket, key } = object;
-  const skipped = skipReasonOf(key, settings);
+  const { settings } = deps;
+  const skipped = skipReasonOf(object.key, settings);
   if (skipped) return skipped;
   if (object.size === 0) return { status: 'skipped', reason: 'empty-object' };
   if (object.size !== undefined && object.size > settings.maxInputBytes) {
     throw new ObjectTooLargeError(settings.maxInputBytes);
   }
+  return resizeCurrentVersion(object, deps);
+}
 
+/**
+ * The outputs of a key must show its newest version, but events can arrive in any order and an
+ * overwrite can land while a resize runs. So, before the work: an event for a version the key no
+ * longer holds is `superseded` (the newer version has its own event), and a job that names no version
+ * is pinned to the current one; after writing: if the key moved on meanwhile, the outputs just written
+ * may have landed over the newer version's, so the work goes again on the version it holds now, until
+ * the outputs were written from the version still current after them. The last writer of every output
+ * thus wrote the newest version. Costs two HEADs per image; no library orders S3 writes by source version.
+ */
+async function resizeCurrentVersion(
+  object: S3ObjectRef,
+  { s3, settings, budget }: { s3: S3Client; settings: ResizeSettings; budget: TimeBudget },
+): Promise<ResizeOutcome> {
+  budget.ensure('download');
+  const current = await currentVersion(s3, object);
+  if (namesAVersion(object) && !sameVersion(object, current))
+    return { status: 'skipped', reason: 'superseded' };
+  let target: S3ObjectRef = namesAVersion(object) ? object : { ...object, ...current };
+  for (;;) {
+    const resized = await resizeVersion(target, { s3, settings, budget });
+    if (resized.status !== 'resized') return resized;
+    // Not held to the time budget: a HEAD is quick, and the outputs are written (a new round is).
+    const after: ObjectVersion = await currentVersion(s3, target);
+    if (sameVersion(target, after)) return resized;
+    target = { ...target, versionId: after.versionId, etag: after.etag };
+  }
+}
+
+/** Reads one version of the object (pinned by readObject), resizes it, writes every output. */
+async function resizeVersion(
+  object: S3ObjectRef,
+  { s3, settings, budget }: { s3: S3Client; settings: ResizeSettings; budget: TimeBudget },
+): Promise<ResizeOutcome> {
+  const { key } = object;
   budget.ensure('download');
   const started = performance.now();
   const input = await readObjectBytes(s3, object, { maxBytes: settings.maxInputBytes });
@@ -96,7 +138,7 @@ export async function resizeUpload(
     outputs.map((output) =>
       s3.send(
         new PutObjectCommand({
-          Bucket: bucket,
+          Bucket: object.bucket,
           Key: output.key,
           Body: output.data,
           ContentType: output.contentType,

@@ -11,7 +11,11 @@ export interface SkippedOutcome {
   reason: SkipReason;
 }
 
-export type SkipReason = 'outside-input-prefix' | 'folder-marker' | 'empty-object';
+/**
+ * `superseded`: the key holds a newer version than the event's — the newer one has an event of its own,
+ * and only work that must see every version (a record of each) goes on with the old one.
+ */
+export type SkipReason = 'outside-input-prefix' | 'folder-marker' | 'empty-object' | 'superseded';
 
 export interface RejectedOutcome {
   status: 'rejected';

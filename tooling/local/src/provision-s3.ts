@@ -3,6 +3,7 @@ import {
   type BucketLocationConstraint,
   CreateBucketCommand,
   PutBucketNotificationConfigurationCommand,
+  PutBucketVersioningCommand,
 } from '@aws-sdk/client-s3';
 import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import type { Properties, ProvisionContext } from './provision-context.ts';
@@ -40,6 +41,13 @@ export async function createBucket(
           : { LocationConstraint: stack.region as BucketLocationConstraint },
     }),
   );
+  // Versioning changes what functions observe (version ids in events, every version readable): made real.
+  const versioning = text((properties.VersioningConfiguration as Properties | undefined)?.Status);
+  if (versioning === 'Enabled' || versioning === 'Suspended') {
+    await clients.s3.send(
+      new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: versioning } }),
+    );
+  }
   const { EventBridgeConfiguration, ...others } = (properties.NotificationConfiguration ?? {}) as Properties;
   const eventBridge = isTrue((EventBridgeConfiguration as Properties | undefined)?.EventBridgeEnabled);
   context.notifications.set(name, { eventBridge, queues: [] });

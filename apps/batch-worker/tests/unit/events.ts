@@ -1,6 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 
+/** The ETag the sample S3 notifications announce (an empty object's), and what the mocked S3 holds by default. */
+export const eventEtag = 'd41d8cd98f00b204e9800998ecf8427e';
+
 const region = 'us-east-1';
 const queueArn = `arn:aws:sqs:${region}:123456789012:batch-worker-ResizeJobsQueue-1A2B3C4D5E6F`;
 
@@ -55,7 +58,7 @@ export function s3Notification(bucket: string, encodedKey: string, eventName = '
           object: {
             key: encodedKey,
             size: 24_576,
-            eTag: 'd41d8cd98f00b204e9800998ecf8427e',
+            eTag: eventEtag,
             sequencer: '0055AED6DCD90281E5',
           },
         },

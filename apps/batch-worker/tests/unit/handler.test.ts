@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import {
   GetObjectCommand,
+  HeadObjectCommand,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
@@ -18,7 +19,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type BatchWorkerDependencies, createHandler } from '../../src/handler.ts';
-import { jsonRecord, s3Notification, s3TestEvent, snsEnvelope, sqsEvent, sqsRecord } from './events.ts';
+import {
+  eventEtag,
+  jsonRecord,
+  s3Notification,
+  s3TestEvent,
+  snsEnvelope,
+  sqsEvent,
+  sqsRecord,
+} from './events.ts';
 import { inFlightProbe } from './in-flight.ts';
 
 const s3 = mockClient(S3Client);
@@ -70,6 +79,8 @@ beforeAll(async () => {
 });
 beforeEach(() => {
   s3.reset();
+  // What the bucket holds now: the version the notifications announce, and the one a job is pinned to.
+  s3.on(HeadObjectCommand).resolves({ ETag: `"${eventEtag}"` });
   vi.spyOn(logger, 'error');
 });
 afterEach(() => {
@@ -245,10 +256,10 @@ describe('batch-worker handler', () => {
     await resize(sqsEvent([jsonRecord({ bucket: 'other-uploads', key: 'uploads/b.jpg', sizes: ['small'] })]));
 
     // Assess
-    const reads = s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input);
+    const reads = s3.commandCalls(GetObjectCommand).map(({ args: [{ input }] }) => [input.Bucket, input.Key]);
     expect(reads).toEqual([
-      { Bucket: 'default-uploads', Key: 'uploads/a.jpg' },
-      { Bucket: 'other-uploads', Key: 'uploads/b.jpg' },
+      ['default-uploads', 'uploads/a.jpg'],
+      ['other-uploads', 'uploads/b.jpg'],
     ]);
     expect(putInputs().map((input) => [input.Bucket, input.Key])).toEqual([
       ['default-uploads', 'processed/small/a.jpg'],
@@ -366,7 +377,10 @@ describe('sample events (events/*.json)', () => {
     ['sqs-s3-notification.json', outputsOf('2026/holiday/beach party.jpg')],
     ['sqs-sns-s3-notification.json', outputsOf('2026/holiday/beach party.jpg')],
   ])('%s is processed in full', async (name, outputs) => {
-    // Prepare
+    // Prepare: the bucket holds the version the sample notifications announce
+    s3.on(HeadObjectCommand, { Bucket: 'example-uploads-bucket' }).resolves({
+      ETag: '"0123456789abcdef0123456789abcdef"',
+    });
     s3.on(GetObjectCommand, { Bucket: 'example-uploads-bucket' }).callsFake(() => body(small));
     s3.on(PutObjectCommand).resolves({});
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { defaultSizes } from '@repo/image/outputs';
 import { createMetrics } from '@repo/logging/metrics';
 import { lambdaContext } from '@repo/testing/lambda-context';
@@ -8,13 +8,15 @@ import { photo } from '@repo/testing/photos';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../src/handler.ts';
-import { jsonRecord, sqsEvent } from './events.ts';
+import { eventEtag, jsonRecord, sqsEvent } from './events.ts';
 
 const s3 = mockClient(S3Client);
 let emf: Record<string, unknown>[];
 
 beforeEach(() => {
   s3.reset();
+  // What the bucket holds now: the version the notifications announce, and the one a job is pinned to.
+  s3.on(HeadObjectCommand).resolves({ ETag: `"${eventEtag}"` });
   emf = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     for (const line of String(chunk).split('\n').filter(Boolean)) {

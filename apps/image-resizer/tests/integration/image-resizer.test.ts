@@ -2,13 +2,17 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { defaultSizes } from '@repo/image/outputs';
+import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
 import type {} from '@repo/testing/moto-global-setup';
+import { quietObservability } from '@repo/testing/observability';
 import { photo } from '@repo/testing/photos';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -105,12 +109,12 @@ describe('image-resizer against moto S3', () => {
     expect(await processedKeys('next.jpg')).toHaveLength(4);
   });
 
-  it('reads the bytes its event announced: an event for an overwritten upload writes nothing, the overwrite’s own event writes the sizes', async () => {
+  it('skips an event for bytes the key no longer holds (an unversioned bucket: by ETag), and the overwrite’s own event writes the sizes', async () => {
     const first = await put('uploads/overwritten.jpg', await photo(800, 600));
     const second = await put('uploads/overwritten.jpg', await photo(600, 800));
 
     const late = await handler(first, context());
-    expect(late).toEqual([expect.objectContaining({ status: 'rejected', reason: 'object-changed' })]);
+    expect(late).toEqual([expect.objectContaining({ status: 'skipped', reason: 'superseded' })]);
     expect(await processedKeys('overwritten.jpg')).toEqual([]);
 
     expect(await handler(second, context())).toEqual([expect.objectContaining({ status: 'resized' })]);
@@ -123,5 +127,99 @@ describe('image-resizer against moto S3', () => {
     ).transformToByteArray();
     const meta = await sharp(Buffer.from(bytes)).metadata();
     expect([meta.width, meta.height]).toEqual([113, 150]);
+  });
+});
+
+describe('image-resizer against a versioned bucket (moto)', () => {
+  const versioned = 'image-resizer-versioned-it';
+  const settings: ResizeSettings = {
+    sizes: defaultSizes,
+    inputPrefix: 'uploads/',
+    outputPrefix: 'processed/',
+    maxInputBytes: 20 * 1024 * 1024,
+    maxInputPixels: 50_000_000,
+    format: 'jpeg',
+    quality: 85,
+    cacheControl: 'public, max-age=86400',
+    minRemainingMs: 3_000,
+  };
+  let landscape: Buffer;
+  let portrait: Buffer;
+
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: versioned }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: versioned, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    [landscape, portrait] = await Promise.all([photo(900, 600), photo(600, 900)]);
+  });
+
+  /** Uploads a version and returns its EventBridge event, version id included. */
+  async function putVersion(key: string, body: Buffer) {
+    const { ETag, VersionId } = await s3.send(
+      new PutObjectCommand({ Bucket: versioned, Key: key, Body: body }),
+    );
+    const event = objectCreated(versioned, key, body.length, ETag?.replaceAll('"', ''));
+    Object.assign(event.detail.object, { 'version-id': VersionId });
+    return event;
+  }
+
+  const thumbnailOf = async (name: string) => {
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: versioned, Key: `processed/thumbnail/${name}` }),
+    );
+    const meta = await sharp(Buffer.from((await object.Body?.transformToByteArray()) ?? [])).metadata();
+    return [meta.width, meta.height];
+  };
+
+  it('leaves the newer version’s outputs when the older version’s event comes last', async () => {
+    // Arrange
+    const older = await putVersion('uploads/late-event.jpg', landscape);
+    const newer = await putVersion('uploads/late-event.jpg', portrait);
+
+    // Act: the newer event first, then the older one (EventBridge does not order deliveries)
+    const first = await handler(newer, context());
+    const last = await handler(older, context());
+
+    // Assess
+    expect(first).toEqual([expect.objectContaining({ status: 'resized' })]);
+    expect(last).toEqual([expect.objectContaining({ status: 'skipped', reason: 'superseded' })]);
+    expect(await thumbnailOf('late-event.jpg')).toEqual([100, 150]);
+  });
+
+  it('converges on the newer version when the key is overwritten while it resizes the older one', async () => {
+    // Arrange: an S3 client that overwrites the upload just before the first output is written — the
+    // older version is read and resized, its outputs about to land after the newer version's.
+    const key = 'uploads/raced.jpg';
+    const older = await putVersion(key, landscape);
+    const client = new S3Client({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    let overwritten = false;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: string };
+        if (!overwritten && input.Key?.startsWith('processed/')) {
+          overwritten = true;
+          await s3.send(new PutObjectCommand({ Bucket: versioned, Key: key, Body: portrait }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'overwriteWhileResizing' },
+    );
+    // Imported as the deployed handler is, once the moto environment is set.
+    const { createHandler } = await import('../../src/handler.ts');
+    const racing = createHandler({ s3: client, observability: quietObservability(), settings });
+
+    // Act
+    const outcomes = await racing(older as never, context());
+
+    // Assess: resized — and what it left is the newer, portrait version
+    expect(overwritten).toBe(true);
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'resized' })]);
+    expect(await thumbnailOf('raced.jpg')).toEqual([100, 150]);
+    client.destroy();
   });
 });

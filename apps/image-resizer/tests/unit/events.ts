@@ -1,13 +1,11 @@
+/** The ETag the sample events announce (an empty object's), and what the mocked S3 holds by default. */
+export const eventEtag = 'd41d8cd98f00b204e9800998ecf8427e';
+
 /**
  * A real-shaped EventBridge "Object Created" event for `key` (EventBridge keys are not URL-encoded). Its
  * ETag pins the read: against moto, pass the ETag the upload got.
  */
-export function objectCreated(
-  bucket: string,
-  key: string,
-  size = 1024,
-  etag = 'd41d8cd98f00b204e9800998ecf8427e',
-) {
+export function objectCreated(bucket: string, key: string, size = 1024, etag = eventEtag) {
   return {
     version: '0',
     id: 'b6d5e1f2-3a4b-4c5d-8e9f-0a1b2c3d4e5f',
@@ -53,7 +51,7 @@ export function notification(bucket: string, encodedKey: string, size = 1024) {
           object: {
             key: encodedKey,
             size,
-            eTag: 'd41d8cd98f00b204e9800998ecf8427e',
+            eTag: eventEtag,
             sequencer: '0055AED6DCD90281E5',
           },
         },

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   GetObjectCommand,
+  HeadObjectCommand,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
@@ -15,7 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../src/handler.ts';
-import { notification, objectCreated } from './events.ts';
+import { eventEtag, notification, objectCreated } from './events.ts';
 
 const s3 = mockClient(S3Client);
 const settings: ResizeSettings = {
@@ -41,6 +42,8 @@ beforeAll(async () => {
 });
 beforeEach(() => {
   s3.reset();
+  // What the bucket holds now: the version the events announce.
+  s3.on(HeadObjectCommand).resolves({ ETag: `"${eventEtag}"` });
 });
 
 const body = (bytes: Buffer) => ({ Body: Readable.from([bytes]) as never, ContentLength: bytes.length });

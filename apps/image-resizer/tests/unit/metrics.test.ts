@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { defaultSizes } from '@repo/image/outputs';
 import { createMetrics } from '@repo/logging/metrics';
 import { lambdaContext } from '@repo/testing/lambda-context';
@@ -8,7 +8,7 @@ import { photo } from '@repo/testing/photos';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../src/handler.ts';
-import { objectCreated } from './events.ts';
+import { eventEtag, objectCreated } from './events.ts';
 
 interface Emf {
   _aws: {
@@ -26,6 +26,8 @@ let emf: Emf[];
 
 beforeEach(() => {
   s3.reset();
+  // What the bucket holds now: the version the events announce.
+  s3.on(HeadObjectCommand).resolves({ ETag: `"${eventEtag}"` });
   emf = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     for (const line of String(chunk).split('\n').filter(Boolean)) {

@@ -96,10 +96,19 @@ describe('image-resizer tracing (X-Ray)', () => {
     expect(resize?.fault || resize?.error).toBeFalsy();
     expect(parentIdOf(all, resize)).toBe(invocation?.id);
 
-    // Every S3 call of the invocation belongs to the resize: one read of the upload, four writes.
+    // Every S3 call of the invocation belongs to the resize: the version check before and after, one read
+    // of the upload, four writes.
     const calls = all.filter((doc) => doc.namespace === 'aws');
     expect(calls.every((call) => call.name === 'S3' && parentIdOf(all, call) === resize?.id)).toBe(true);
-    expect(operationsOf(calls)).toEqual(['GetObject', 'PutObject', 'PutObject', 'PutObject', 'PutObject']);
+    expect(operationsOf(calls)).toEqual([
+      'GetObject',
+      'HeadObject',
+      'HeadObject',
+      'PutObject',
+      'PutObject',
+      'PutObject',
+      'PutObject',
+    ]);
     expect(calls.find((call) => call.aws?.operation === 'GetObject')?.aws).toMatchObject({
       bucket_name: bucket,
       key,
@@ -133,8 +142,8 @@ describe('image-resizer tracing (X-Ray)', () => {
     expect(resizes[0]?.end_time).toBeDefined();
     expect(parentIdOf(all, resizes[0])).toBe(invocation?.id);
     const calls = all.filter((doc) => doc.namespace === 'aws');
-    expect(operationsOf(calls)).toEqual(['GetObject']);
-    expect(parentIdOf(all, calls[0])).toBe(resizes[0]?.id);
+    expect(operationsOf(calls)).toEqual(['GetObject', 'HeadObject']);
+    expect(calls.every((call) => parentIdOf(all, call) === resizes[0]?.id)).toBe(true);
   });
 });
 
