@@ -66,14 +66,31 @@ export async function startXRayDaemon(onDocument?: (document: XRayDocument) => v
   };
 }
 
-/** A fresh `_X_AMZN_TRACE_ID` value as Lambda sets it for a sampled invocation. */
-export function lambdaTraceHeader({ sampled = true } = {}): { header: string; traceId: string } {
+/**
+ * An `_X_AMZN_TRACE_ID` value as Lambda sets it for an invocation: in the trace of `caller` (an
+ * `X-Amzn-Trace-Id` header, as API Gateway passes its caller's on) when it names a valid root, else in a
+ * fresh trace.
+ */
+export function lambdaTraceHeader({ sampled = true, caller }: { sampled?: boolean; caller?: string } = {}): {
+  header: string;
+  traceId: string;
+} {
+  const traceId = traceRootOf(caller) ?? newTraceRoot();
+  const parent = randomBytes(8).toString('hex');
+  return { header: `Root=${traceId};Parent=${parent};Sampled=${sampled ? 1 : 0}`, traceId };
+}
+
+/** A fresh X-Ray trace id: `1-<epoch seconds, 8 hex digits>-<96 random bits, hex>`. */
+export function newTraceRoot(): string {
   const epoch = Math.floor(Date.now() / 1000)
     .toString(16)
     .padStart(8, '0');
-  const traceId = `1-${epoch}-${randomBytes(12).toString('hex')}`;
-  const parent = randomBytes(8).toString('hex');
-  return { header: `Root=${traceId};Parent=${parent};Sampled=${sampled ? 1 : 0}`, traceId };
+  return `1-${epoch}-${randomBytes(12).toString('hex')}`;
+}
+
+/** The `Root=` of an X-Ray trace header, when it is a well-formed trace id; undefined otherwise. */
+export function traceRootOf(header: string | undefined): string | undefined {
+  return /(?:^|;)\s*Root=(1-[0-9a-f]{8}-[0-9a-f]{24})(?:;|$)/i.exec(header ?? '')?.[1]?.toLowerCase();
 }
 
 /** Subsegments arrive streamed (with parent_id) or nested in their parent: one flat list either way. */

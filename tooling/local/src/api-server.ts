@@ -1,6 +1,7 @@
 /** Serves the routes over HTTP as API Gateway's REST API with Lambda proxy integrations would. */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { newTraceRoot, traceRootOf } from '@repo/aws-local/xray-daemon';
 import { type Authorize, authorizeRoute } from './api-authorization.ts';
 import { type GatewayResponse, gatewayAnswer, internalServerError } from './api-gateway-responses.ts';
 import { type HttpResponse, pairUp } from './api-http.ts';
@@ -42,14 +43,19 @@ export async function startApiServer({
 }): Promise<ListeningServer> {
   const server = createServer((request, response) => {
     const requestId = randomUUID();
-    serveRequest(request, requestId, routes, invoke, stage, gatewayResponses, authorize, log)
-      .then((answer) => send(response, requestId, answer))
+    // As API Gateway with tracing: the caller's trace when its X-Amzn-Trace-Id names one, else a new
+    // one; the function's invocation joins it, and the answer says which it was.
+    const caller = request.headers['x-amzn-trace-id'];
+    const traceId = traceRootOf(Array.isArray(caller) ? caller[0] : caller) ?? newTraceRoot();
+    const ids = { requestId, traceId };
+    serveRequest(request, ids, routes, invoke, stage, gatewayResponses, authorize, log)
+      .then((answer) => send(response, ids, answer))
       .catch((error: unknown) => {
         // A client that hung up mid-request gets no answer, and it was not a 502.
         if (request.socket.destroyed) return;
         log(`${request.method} ${request.url} → 502: ${(error as Error)?.message ?? error}`);
         if (response.headersSent) response.destroy();
-        else send(response, requestId, internalServerError);
+        else send(response, ids, internalServerError);
       });
   });
   return listenLocally(server, port, host);
@@ -57,7 +63,7 @@ export async function startApiServer({
 
 async function serveRequest(
   request: IncomingMessage,
-  requestId: string,
+  { requestId, traceId }: { requestId: string; traceId: string },
   routes: ApiRoute[],
   invoke: Invoke,
   stage: string,
@@ -135,7 +141,7 @@ async function serveRequest(
     });
   }
   const trigger = `${method} ${path}`;
-  const outcome = await invoke(route.functionId, event, trigger);
+  const outcome = await invoke(route.functionId, event, trigger, { traceHeader: `Root=${traceId}` });
   if (isThrottled(outcome)) {
     // Lambda refused the invocation (over the function's concurrency): API Gateway answers 500 for a
     // rejected invocation request, 502 only for a function that ran and failed.
@@ -169,7 +175,7 @@ async function serveRequest(
 
 function send(
   response: ServerResponse,
-  requestId: string,
+  { requestId, traceId }: { requestId: string; traceId: string },
   { statusCode, headers, body }: HttpResponse,
 ): void {
   const grouped = new Map<string, { name: string; values: string[] }>();
@@ -181,6 +187,7 @@ function send(
   response.statusCode = statusCode;
   for (const { name, values } of grouped.values()) response.setHeader(name, values);
   response.setHeader('x-amzn-RequestId', requestId);
+  response.setHeader('X-Amzn-Trace-Id', `Root=${traceId}`);
   response.end(body);
 }
 

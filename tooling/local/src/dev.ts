@@ -22,6 +22,7 @@ import { cognitoAuthorizer, routeAuthorizer } from './cognito-authorizer.ts';
 import { type FaultProfile, readFaultProfile } from './fault-profile.ts';
 import { startFaultProxy } from './fault-proxy.ts';
 import { type ConcurrencyStats, defaultLimits, FunctionHost } from './function-host.ts';
+import { type Journal, openJournal } from './journal.ts';
 import { lambdaFaultInjector } from './lambda-faults.ts';
 import {
   buildApps,
@@ -31,6 +32,7 @@ import {
   type StackFile,
   stackBuildDir,
 } from './local-stack.ts';
+import { shortenVisibilityTimeouts } from './provision-sqs.ts';
 import { S3EventStamps } from './s3-events.ts';
 import { startS3Gate } from './s3-gate.ts';
 import { startSqsPoller } from './sqs-poller.ts';
@@ -38,13 +40,17 @@ import type { LocalResource, Log } from './types.ts';
 
 const usage = `usage: pnpm dev [--port 3000] [--host 127.0.0.1] [--template template.yaml] [--stack-file .local/stack.json]
                [--concurrency ${defaultLimits.account}] [--idle-timeout ${defaultLimits.idleTimeoutMs / 1000}] [--no-watch]
-               [--faults <profile> [--faults-seed <n>]]
+               [--faults <profile> [--faults-seed <n>]] [--journal <file>] [--visibility-timeout <s>]
 Runs template.yaml's functions against a local AWS (moto_server, or AWS_ENDPOINT_URL if set).
 --concurrency   the account's concurrency: invocations in flight at once across the functions without
                 ReservedConcurrentExecutions (AWS: 1,000 per Region by default)
 --idle-timeout  seconds an idle execution environment stays warm before it is reclaimed
 --faults        a fault profile (tooling/local/faults/<name>.json, or a path): the functions' AWS calls
-                fail as AWS fails them; --faults-seed repeats a run's draws (random by default, printed)`;
+                fail as AWS fails them; --faults-seed repeats a run's draws (random by default, printed)
+--journal       append what happens to a JSON Lines file: injected faults, SDK retries, invocations and
+                the functions' structured log lines (what pnpm soak checks)
+--visibility-timeout  seconds: every template queue's visibility timeout, shortened so that a failed
+                message comes back in seconds (the template's may be minutes)`;
 
 type Stop = () => Promise<void>;
 
@@ -69,6 +75,8 @@ async function main(argv: string[]): Promise<void> {
       'no-watch': { type: 'boolean', default: false },
       faults: { type: 'string' },
       'faults-seed': { type: 'string' },
+      journal: { type: 'string' },
+      'visibility-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -82,6 +90,13 @@ async function main(argv: string[]): Promise<void> {
   };
   if (!Number.isInteger(limits.account) || limits.account < 1 || !(limits.idleTimeoutMs >= 0)) {
     warn(`pnpm dev: --concurrency takes a whole number ≥ 1 and --idle-timeout seconds ≥ 0\n${usage}`);
+    process.exitCode = 1;
+    return;
+  }
+  const visibilityTimeout =
+    values['visibility-timeout'] === undefined ? undefined : Number(values['visibility-timeout']);
+  if (visibilityTimeout !== undefined && !(Number.isInteger(visibilityTimeout) && visibilityTimeout >= 0)) {
+    warn(`pnpm dev: --visibility-timeout takes whole seconds ≥ 0\n${usage}`);
     process.exitCode = 1;
     return;
   }
@@ -109,16 +124,22 @@ async function main(argv: string[]): Promise<void> {
     : join(root, '.local', 'stack.json');
   const template = readTemplate(templatePath);
   const buildDir = stackBuildDir(stackFile);
+  const journalPath = values.journal === undefined ? undefined : resolve(cwd, values.journal);
 
   // A clean stop, in the order that lets each part finish what it started: first what feeds the
   // functions (the file watcher, the API server, the SQS pollers and async invokers, each waiting for the
   // invocation it is in), then the execution environments, then the SDK clients and the local AWS they
   // talk to, last the stack file and the build folder. The other way round, pollers meet a dead moto.
-  const stops = { feeders: [] as Stop[], environments: [] as Stop[], aws: [] as Stop[] };
+  const stops = {
+    feeders: [] as Stop[],
+    environments: [] as Stop[],
+    aws: [] as Stop[],
+    journal: [] as Stop[],
+  };
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      for (const phase of [stops.feeders, stops.environments, stops.aws])
+      for (const phase of [stops.feeders, stops.environments, stops.aws, stops.journal])
         await Promise.all(
           phase.map((close) => close().catch((error: Error) => warn(`while stopping: ${error.message}`))),
         );
@@ -147,6 +168,18 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
+  // Opened before anything starts, so an unwritable path is a usage error; closed last, after the
+  // environments whose output it records have stopped.
+  let journal: Journal | undefined;
+  try {
+    journal = journalPath === undefined ? undefined : openJournal(journalPath, warn);
+  } catch (error) {
+    warn(`pnpm dev: --journal: ${(error as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
+  if (journal) stops.journal.push(journal.close);
+
   let opened: OpenedStack;
   try {
     opened = await openLocalStack({
@@ -165,7 +198,6 @@ async function main(argv: string[]): Promise<void> {
   const { aws, functions } = opened;
   const provisioned = opened.provisioned;
   if (!provisioned) throw new Error('pnpm dev always provisions its own stack');
-
   const api = apiRoutes(template);
   for (const route of api.routes) {
     route.stage = stageName(template, route.restApiId, opened);
@@ -195,7 +227,14 @@ async function main(argv: string[]): Promise<void> {
     faultCounts = faults.counts;
     for (const variable of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'] as const) {
       const target = variable === 'AWS_ENDPOINT_URL' ? aws.endpoint : gate.endpoint;
-      const proxy = await startFaultProxy({ target, decide: faults.decide });
+      const proxy = await startFaultProxy({
+        target,
+        decide: faults.decide,
+        injected: (call, fault) => journal?.write({ type: 'aws-fault', ...call, fault }),
+        observed: ({ attempt, ...call }) => {
+          if (attempt !== undefined && attempt > 1) journal?.write({ type: 'aws-retry', ...call, attempt });
+        },
+      });
       stops.aws.push(() => proxy.close());
       for (const spec of functions.specs) spec.environment[variable] = proxy.endpoint;
     }
@@ -206,7 +245,7 @@ async function main(argv: string[]): Promise<void> {
   const lambdaFaults = profile && lambdaFaultInjector(profile.lambda, seed, log);
   const host = new FunctionHost(
     functions.specs,
-    { logs: process.stdout, log, metrics: log, traces: log },
+    { logs: process.stdout, log, metrics: log, traces: log, journal: journal?.write },
     limits,
     lambdaFaults,
   );
@@ -251,6 +290,10 @@ async function main(argv: string[]): Promise<void> {
     sqs.destroy();
     sns.destroy();
   });
+  if (visibilityTimeout !== undefined) {
+    for (const change of await shortenVisibilityTimeouts(sqs, provisioned.resources, visibilityTimeout))
+      log(`queues     visibility timeout ${change} (--visibility-timeout)`);
+  }
   const invokeConfigs = new Map(
     serverlessFunctions(template).map(({ logicalId, properties }) => [
       logicalId,
@@ -302,6 +345,7 @@ async function main(argv: string[]): Promise<void> {
     apiUrl: server.url,
     stack: opened.stack,
     resources: provisioned.resources,
+    ...(journalPath === undefined ? {} : { journal: journalPath }),
     asyncDelivery: Object.fromEntries(
       provisioned.eventSources
         .toReversed()

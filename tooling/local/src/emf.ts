@@ -212,6 +212,8 @@ export class EmfLineSplitter extends Transform {
   constructor(
     private readonly logicalId: string,
     private readonly log: Log,
+    /** Gets every other line that is one JSON object: the function's structured logs. */
+    private readonly onRecord?: (record: Record<string, unknown>) => void,
   ) {
     super();
   }
@@ -240,7 +242,18 @@ export class EmfLineSplitter extends Transform {
 
   #summarise(line: string): void {
     const parsed = parseEmf(line);
-    if (!parsed) return;
+    if (!parsed) {
+      if (this.onRecord && line.startsWith('{')) {
+        try {
+          const record: unknown = JSON.parse(line);
+          if (typeof record === 'object' && record !== null && !Array.isArray(record))
+            this.onRecord(record as Record<string, unknown>);
+        } catch {
+          // Not JSON after all: plain output, nothing to record.
+        }
+      }
+      return;
+    }
     if ('invalid' in parsed) {
       this.log(
         `${this.logicalId}  metrics dropped — CloudWatch would reject this EMF line: ${parsed.invalid}`,

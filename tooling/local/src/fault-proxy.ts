@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { traceRootOf } from '@repo/aws-local/xray-daemon';
 import type { AwsFault } from './fault-profile.ts';
 import { listenLocally } from './local-server.ts';
 
@@ -13,6 +14,10 @@ export interface AwsCall {
   operation: string;
   /** The table, `bucket/key`, topic ARN or queue URL the call names ('' when none). */
   resource: string;
+  /** The X-Ray trace of the invocation that made it (the SDK sends `X-Amzn-Trace-Id` from Lambda's). */
+  traceId?: string;
+  /** Which attempt of the SDK's this is (`amz-sdk-request: attempt=N`): 2 and up are retries. */
+  attempt?: number;
 }
 
 export interface FaultProxy {
@@ -36,17 +41,21 @@ export async function startFaultProxy({
   target,
   decide,
   injected = () => {},
+  observed = () => {},
 }: {
   target: string;
   decide: (call: AwsCall) => AwsFault | undefined;
   /** Called as each fault is injected. */
   injected?: (call: AwsCall, fault: AwsFault) => void;
+  /** Called for every call, before its fault is decided. */
+  observed?: (call: AwsCall) => void;
 }): Promise<FaultProxy> {
   const upstream = new URL(target);
 
   const server = createServer(async (incoming, outgoing) => {
     const body = bufferable(incoming) ? await readBody(incoming) : undefined;
     const call = awsCall(incoming, body);
+    observed(call);
     const fault = decide(call);
     if (fault) injected(call, fault);
 
@@ -149,22 +158,33 @@ export function awsCall(
     url.searchParams.get('X-Amz-Credential') ??
     '';
   const service = credential.split('/')[3] ?? '';
+  const traceId = traceRootOf(header(incoming.headers['x-amzn-trace-id']));
+  const attempt = Number(/attempt=(\d+)/.exec(header(incoming.headers['amz-sdk-request']) ?? '')?.[1]);
+  const origin = { ...(traceId ? { traceId } : {}), ...(attempt > 0 ? { attempt } : {}) };
   const target = incoming.headers['x-amz-target'];
   if (typeof target === 'string') {
     const json = parseJson(body);
     const resource =
       json.TableName ?? json.QueueUrl ?? json.TopicArn ?? Object.keys(json.RequestItems ?? {})[0];
-    return { service, operation: target.slice(target.indexOf('.') + 1), resource: String(resource ?? '') };
+    return {
+      service,
+      operation: target.slice(target.indexOf('.') + 1),
+      resource: String(resource ?? ''),
+      ...origin,
+    };
   }
-  if (service === 's3') return s3Call(incoming.method ?? 'GET', url, incoming.headers);
+  if (service === 's3') return { ...s3Call(incoming.method ?? 'GET', url, incoming.headers), ...origin };
   const form = new URLSearchParams(body?.toString('utf8') ?? '');
   const parameter = (name: string) => form.get(name) ?? url.searchParams.get(name);
   return {
     service,
     operation: parameter('Action') ?? '',
     resource: parameter('TopicArn') ?? parameter('TargetArn') ?? parameter('QueueUrl') ?? '',
+    ...origin,
   };
 }
+
+const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 function parseJson(body: Buffer | undefined): Record<string, unknown> & { RequestItems?: object } {
   try {

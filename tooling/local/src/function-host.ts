@@ -7,10 +7,18 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { newTraceRoot, traceRootOf } from '@repo/aws-local/xray-daemon';
 import { EmfLineSplitter } from './emf.ts';
+import type { JournalWriter } from './journal.ts';
 import type { LambdaFaultInjector } from './lambda-faults.ts';
 import { LocalTraces } from './traces.ts';
-import { type InvokeError, type InvokeOutcome, type Log, throttledError } from './types.ts';
+import {
+  type InvokeError,
+  type InvokeOptions,
+  type InvokeOutcome,
+  type Log,
+  throttledError,
+} from './types.ts';
 
 /** One function as the host runs it: a built handler module and the environment Lambda would give it. */
 export interface FunctionSpec {
@@ -98,6 +106,8 @@ export class FunctionHost {
       metrics?: Log;
       /** Where to print each invocation's X-Ray trace (after its invocation line); off if unset. */
       traces?: Log;
+      /** Where to record invocations, injected faults and the functions' structured logs (`--journal`). */
+      journal?: JournalWriter;
     },
     limits: Partial<ConcurrencyLimits> = {},
     private readonly faults?: LambdaFaultInjector,
@@ -110,7 +120,12 @@ export class FunctionHost {
   }
 
   /** Runs one invocation; resolves with its outcome and logs one line (function, trigger, duration, outcome). */
-  readonly invoke = async (logicalId: string, event: unknown, trigger: string): Promise<InvokeOutcome> => {
+  readonly invoke = async (
+    logicalId: string,
+    event: unknown,
+    trigger: string,
+    options: InvokeOptions = {},
+  ): Promise<InvokeOutcome> => {
     const spec = this.#specs.get(logicalId);
     const pool = this.#pools.get(logicalId);
     if (!spec || !pool) {
@@ -122,8 +137,12 @@ export class FunctionHost {
     pool.stats.invocations += 1;
     if (!this.#hasRoom(spec, pool)) {
       pool.stats.throttles += 1;
-      const throttled = failure(randomUUID(), 0, throttledError);
+      const throttled = {
+        ...failure(randomUUID(), 0, throttledError),
+        traceId: traceRootOf(options.traceHeader),
+      };
       this.output.log(invocationLine(logicalId, trigger, throttled));
+      this.#record(logicalId, trigger, event, throttled);
       return throttled;
     }
     // Taken before the first await: concurrent invocations count each other.
@@ -137,8 +156,9 @@ export class FunctionHost {
         sandbox = new Sandbox(spec, this.output.logs, traces, this.output, this.faults);
         pool.add(sandbox);
       }
-      const outcome = await sandbox.invoke(event);
+      const outcome = await sandbox.invoke(event, options.traceHeader);
       this.output.log(invocationLine(logicalId, trigger, outcome));
+      this.#record(logicalId, trigger, event, outcome);
       sandbox.flushSummaries();
       return outcome;
     } finally {
@@ -146,6 +166,23 @@ export class FunctionHost {
       if (sandbox) pool.release(sandbox, this.#closed ? 0 : this.#limits.idleTimeoutMs);
     }
   };
+
+  /** The invocation in the journal, with its event unless it is an API request (those are many, and large). */
+  #record(functionId: string, trigger: string, event: unknown, outcome: InvokeOutcome): void {
+    const api = typeof event === 'object' && event !== null && 'httpMethod' in event;
+    this.output.journal?.({
+      type: 'invocation',
+      functionId,
+      trigger,
+      requestId: outcome.requestId,
+      traceId: outcome.traceId,
+      ok: outcome.ok,
+      errorType: outcome.ok ? undefined : outcome.error.errorType,
+      durationMs: outcome.durationMs,
+      coldStart: outcome.initMs !== undefined,
+      ...(api ? {} : { event }),
+    });
+  }
 
   /** Per function: environments now and at peak, cold starts, throttles. */
   stats(): Record<string, ConcurrencyStats> {
@@ -269,6 +306,8 @@ class Sandbox {
   #pending: Pending | undefined;
   #ready: Promise<{ initMs: number } | { error: InvokeError }>;
   #initReported = false;
+  /** An injected init-error not journaled yet. */
+  #initFault = false;
   /** Metric and trace summaries printed during an invocation, held until its invocation line is out. */
   #held: { line: string; to: Log }[] = [];
   #holding = false;
@@ -280,11 +319,13 @@ class Sandbox {
     private readonly spec: FunctionSpec,
     logs: Writable,
     private readonly traces: LocalTraces,
-    private readonly summaries: { metrics?: Log; traces?: Log },
+    private readonly summaries: { metrics?: Log; traces?: Log; journal?: JournalWriter },
     private readonly faults?: LambdaFaultInjector,
   ) {
-    const { metrics } = summaries;
+    const { metrics, journal } = summaries;
     const initFault = faults?.atInit(spec.logicalId);
+    // Journaled with the invocation that meets it (its request and trace ids), in #run.
+    this.#initFault = Boolean(initFault);
     this.#tmp = mkdtempSync(join(tmpdir(), `${spec.logicalId}-`));
     this.#process = fork(
       fileURLToPath(new URL('./function-worker.mjs', import.meta.url)),
@@ -318,12 +359,18 @@ class Sandbox {
         detached: true,
       },
     );
-    const stdout = this.#process.stdout as NodeJS.ReadableStream;
-    if (metrics) {
-      const summarise = this.#summarise(metrics);
-      stdout.pipe(new EmfLineSplitter(spec.logicalId, summarise)).pipe(logs, { end: false });
-    } else stdout.pipe(logs, { end: false });
-    (this.#process.stderr as NodeJS.ReadableStream).pipe(logs, { end: false });
+    // Lambda sends stdout and stderr alike to CloudWatch Logs (Powertools' logger writes ERROR lines to
+    // stderr): both are read for EMF and structured log lines.
+    for (const stream of [this.#process.stdout, this.#process.stderr] as NodeJS.ReadableStream[]) {
+      if (metrics || journal) {
+        const summarise = metrics ? this.#summarise(metrics) : () => undefined;
+        const record =
+          journal &&
+          ((line: Record<string, unknown>) =>
+            journal({ type: 'log', functionId: spec.logicalId, record: line }));
+        stream.pipe(new EmfLineSplitter(spec.logicalId, summarise, record)).pipe(logs, { end: false });
+      } else stream.pipe(logs, { end: false });
+    }
     let resolveReady: (value: { initMs: number } | { error: InvokeError }) => void = () => undefined;
     this.#ready = new Promise((resolve) => {
       resolveReady = resolve;
@@ -357,13 +404,13 @@ class Sandbox {
   }
 
   /** Queues one invocation behind the previous one (the pool hands an environment one at a time). */
-  invoke(event: unknown): Promise<InvokeOutcome> {
-    const run = this.#queue.then(() => this.#run(event));
+  invoke(event: unknown, traceHeader?: string): Promise<InvokeOutcome> {
+    const run = this.#queue.then(() => this.#run(event, traceHeader));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #run(event: unknown): Promise<InvokeOutcome> {
+  async #run(event: unknown, callerTrace?: string): Promise<InvokeOutcome> {
     const requestId = randomUUID();
     const started = performance.now();
     if (this.dead) {
@@ -375,8 +422,11 @@ class Sandbox {
     const ready = await this.#ready;
     const initMs = this.#initReported ? undefined : 'initMs' in ready ? ready.initMs : undefined;
     if ('error' in ready) {
+      // The invocation never started, but it was in a trace: its caller's, else a new one.
+      const traceId = traceRootOf(callerTrace) ?? newTraceRoot();
+      this.#journalInitFault(requestId, traceId);
       await this.terminate();
-      return failure(requestId, performance.now() - started, ready.error);
+      return { ...failure(requestId, performance.now() - started, ready.error), traceId };
     }
     this.#initReported = true;
     const fault = this.faults?.atInvoke(this.spec.logicalId)?.kind;
@@ -387,7 +437,18 @@ class Sandbox {
       Boolean(this.spec.tracing && traces),
       this.spec.logicalId,
       traces ? this.#summarise(traces) : () => undefined,
+      callerTrace,
     );
+    if (fault) {
+      const { logicalId: functionId } = this.spec;
+      this.summaries.journal?.({
+        type: 'lambda-fault',
+        functionId,
+        fault,
+        requestId,
+        traceId: trace.traceId,
+      });
+    }
     const outcome = new Promise<InvokeOutcome>((resolve) => {
       const armedAt = performance.now();
       const expire = () => {
@@ -416,8 +477,8 @@ class Sandbox {
       });
     });
     const settled = await outcome;
-    await this.traces.end(trace.traceId);
-    return settled;
+    if (trace.printed) await this.traces.end(trace.traceId);
+    return { ...settled, traceId: trace.traceId };
   }
 
   /** Prints a summary line now, or after the invocation line when an invocation is running. */
@@ -503,7 +564,16 @@ class Sandbox {
     await this.terminate();
   }
 
+  /** The injected init-error, once: with the invocation that met it, or without one (stopped before any). */
+  #journalInitFault(requestId?: string, traceId?: string): void {
+    if (!this.#initFault) return;
+    this.#initFault = false;
+    const { logicalId: functionId } = this.spec;
+    this.summaries.journal?.({ type: 'lambda-fault', functionId, fault: 'init-error', requestId, traceId });
+  }
+
   async terminate(): Promise<void> {
+    this.#journalInitFault();
     this.dead = true;
     if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
     const exited = once(this.#process, 'exit');

@@ -27,6 +27,8 @@ export interface StackFile {
   asyncDelivery?: Record<string, string>;
   /** Per function, kept current while pnpm dev runs: environments now and at peak, cold starts, throttles. */
   concurrency?: Record<string, ConcurrencyStats>;
+  /** The journal pnpm dev keeps (`--journal`): an absolute path. */
+  journal?: string;
 }
 
 export interface OpenedStack {

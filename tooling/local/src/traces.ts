@@ -38,11 +38,21 @@ export class LocalTraces {
     return traces;
   }
 
-  /** A new trace for one invocation; `print` gets its lines once the invocation's subsegment is in. */
-  begin(sampled: boolean, label: string, print: Log): { header: string; traceId: string } {
-    const trace = lambdaTraceHeader({ sampled });
-    if (sampled) this.#open.set(trace.traceId, { documents: [], label, print });
-    return trace;
+  /**
+   * A new trace for one invocation — in its caller's trace when `caller` (an X-Amzn-Trace-Id) names one;
+   * `print` gets its lines once the invocation's subsegment is in. `printed` says whether it will be: a
+   * caller's trace that another invocation is still in is not (their subsegments would mix).
+   */
+  begin(
+    sampled: boolean,
+    label: string,
+    print: Log,
+    caller?: string,
+  ): { header: string; traceId: string; printed: boolean } {
+    const trace = lambdaTraceHeader({ sampled, caller });
+    const printed = sampled && !this.#open.has(trace.traceId);
+    if (printed) this.#open.set(trace.traceId, { documents: [], label, print });
+    return { ...trace, printed };
   }
 
   /**

@@ -6,7 +6,12 @@ import {
   ListTargetsByRuleCommand,
   PutEventsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketVersioningCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import {
   GetSubscriptionAttributesCommand,
   ListSubscriptionsByTopicCommand,
@@ -538,6 +543,7 @@ Resources:
     expect(repo.unsupported).toEqual([
       'Resources.UploadsBucket.BucketEncryption (no local effect)',
       'Resources.UploadsBucket.CorsConfiguration (no local effect)',
+      'Resources.UploadsBucket.LifecycleConfiguration (no local effect)',
       'Resources.UploadsBucket.PublicAccessBlockConfiguration (no local effect)',
       'Resources.UploadsTable.PointInTimeRecoverySpecification (no local effect)',
       'Resources.UploadsTable.SSESpecification (no local effect)',
@@ -554,6 +560,11 @@ Resources:
     );
     expect(repo.resources.UserPoolClient?.ref).toMatch(/^\w+$/);
     expect(repo.resources.AdminGroup?.ref).toBe('admins');
+    // Versioning is real: the functions see version ids, and every version stays readable.
+    const versioning = await s3.send(
+      new GetBucketVersioningCommand({ Bucket: repo.resources.UploadsBucket?.ref }),
+    );
+    expect(versioning.Status).toBe('Enabled');
     const tableName = repo.resources.UsersTable?.ref;
     expect(tableName).toMatch(/^repo-UsersTable-[A-Z0-9]{12}$/);
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
