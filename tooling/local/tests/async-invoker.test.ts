@@ -8,11 +8,11 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type MotoServer, startMoto } from '@repo/aws-local/moto';
+import { messagesLeft } from '@repo/aws-local/sqs-queues';
 import { waitFor } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AsyncInvokerOptions, startAsyncInvoker } from '../src/async-invoker.ts';
 import { type Invoke, type InvokeError, type InvokeOutcome, throttledError } from '../src/types.ts';
-import { messagesLeft } from '@repo/aws-local/sqs-queues';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

@@ -5,6 +5,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type MotoServer, startMoto } from '@repo/aws-local/moto';
+import { subscribedQueue } from '@repo/aws-local/sqs-queues';
 import {
   dynamoDbOperation,
   type LostAnswerProxy,
@@ -16,7 +17,6 @@ import { eventually } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackFile } from '../src/local-stack.ts';
 import { type DevProcess, startDev } from './dev-process.ts';
-import { subscribedQueue } from '@repo/aws-local/sqs-queues';
 
 // The repo's stack on a local AWS that applies some writes and loses their answers, or answers slowly,
 // as the issue that found the bugs tried it: pnpm dev pointed through AWS_ENDPOINT_URL at a proxy in

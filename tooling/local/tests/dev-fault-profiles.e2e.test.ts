@@ -3,12 +3,12 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { subscribedQueue } from '@repo/aws-local/sqs-queues';
 import { photo } from '@repo/testing/photos';
 import { eventually } from '@repo/testing/wait';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DevProcess, startDev } from './dev-process.ts';
 import { payloadOf } from './forged-token.ts';
-import { subscribedQueue } from '@repo/aws-local/sqs-queues';
 
 // The repo's stack under each shipped fault profile, with a fixed seed so that a run replays: the
 // promises the functions make (acknowledged writes readable, an upload recorded once, announced with one

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { messagesLeft } from '@repo/aws-local/sqs-queues';
 import { runProcess } from '@repo/testing/run-process';
 import { eventually } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, root, startDev } from './dev-process.ts';
-import { messagesLeft } from '@repo/aws-local/sqs-queues';
 
 const template = 'tooling/local/tests/fixtures/redrive/template.yaml';
 const redriveScript = fileURLToPath(new URL('../src/redrive.ts', import.meta.url));

@@ -4,11 +4,11 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { subscribedQueue } from '@repo/aws-local/sqs-queues';
 import { eventually } from '@repo/testing/wait';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevProcess, startDev } from './dev-process.ts';
-import { subscribedQueue } from '@repo/aws-local/sqs-queues';
 
 let dev: DevProcess;
 let db: DynamoDBClient;

@@ -10,12 +10,12 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type MotoServer, startMoto } from '@repo/aws-local/moto';
+import { messagesLeft } from '@repo/aws-local/sqs-queues';
 import { waitFor } from '@repo/testing/wait';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SqsPollerOptions, startSqsPoller } from '../src/sqs-poller.ts';
 import { type Invoke, type InvokeOutcome, throttledError } from '../src/types.ts';
-import { messagesLeft } from '@repo/aws-local/sqs-queues';
 
 const region = 'us-east-1';
 let moto: MotoServer;
