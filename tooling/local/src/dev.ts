@@ -220,16 +220,19 @@ async function main(argv: string[]): Promise<void> {
 
   // Fault injection (--faults): a proxy in front of each endpoint the functions use (moto, the S3 gate),
   // so only the functions' calls meet the faults — the stack's own provisioning and polling do not.
+  // With --journal the proxy is there even without faults: it is what sees the SDK's retries on the wire.
   let faultCounts: () => string[] = () => [];
-  if (profile) {
+  const faults = profile && awsFaults(profile.aws, seed, log);
+  if (profile && faults) {
     log(`faults     ${profile.name} (seed ${seed}) — ${profile.description}`);
-    const faults = awsFaults(profile.aws, seed, log);
     faultCounts = faults.counts;
+  }
+  if (faults || journal) {
     for (const variable of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'] as const) {
       const target = variable === 'AWS_ENDPOINT_URL' ? aws.endpoint : gate.endpoint;
       const proxy = await startFaultProxy({
         target,
-        decide: faults.decide,
+        decide: faults ? faults.decide : () => undefined,
         injected: (call, fault) => journal?.write({ type: 'aws-fault', ...call, fault }),
         observed: ({ attempt, ...call }) => {
           if (attempt !== undefined && attempt > 1) journal?.write({ type: 'aws-retry', ...call, attempt });

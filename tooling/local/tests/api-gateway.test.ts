@@ -1,3 +1,5 @@
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { parseTemplate, readTemplate } from '@repo/sam-template/read-template';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +10,9 @@ import { fromProxyResult, MalformedProxyResponseError } from '../src/api-proxy-r
 import { matchRoute } from '../src/api-route-match.ts';
 import { type ApiRoute, apiRoutes } from '../src/api-routes.ts';
 import { startApiServer } from '../src/api-server.ts';
-import { type InvokeOutcome, throttledError } from '../src/types.ts';
+import { FunctionHost } from '../src/function-host.ts';
+import { type InvokeOptions, type InvokeOutcome, throttledError } from '../src/types.ts';
+import { localRuntime } from './local-runtime.ts';
 
 // The PNG signature and the start of an IHDR chunk: bytes that are not UTF-8.
 const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
@@ -487,6 +491,7 @@ describe('fromProxyResult', () => {
 describe('startApiServer', () => {
   const events: APIGatewayProxyEvent[] = [];
   const logged: string[] = [];
+  const invokeOptions: (InvokeOptions | undefined)[] = [];
   let answer: (event: APIGatewayProxyEvent) => Promise<InvokeOutcome>;
   let server: { url: string; close(): Promise<void> };
 
@@ -495,8 +500,9 @@ describe('startApiServer', () => {
   beforeAll(async () => {
     server = await startApiServer({
       routes: [route('GET', '/users'), route('POST', '/users'), route('ANY', '/files/{proxy+}')],
-      invoke: async (_functionId, event) => {
+      invoke: async (_functionId, event, _trigger, options) => {
         events.push(event as APIGatewayProxyEvent);
+        invokeOptions.push(options);
         return answer(event as APIGatewayProxyEvent);
       },
       port: 0,
@@ -508,6 +514,7 @@ describe('startApiServer', () => {
 
   beforeEach(() => {
     events.length = 0;
+    invokeOptions.length = 0;
     logged.length = 0;
     answer = async () => ok({ statusCode: 200, body: '[]' });
   });
@@ -554,6 +561,34 @@ describe('startApiServer', () => {
       requestContext: { stage: 'local', identity: { sourceIp: '127.0.0.1' } },
     });
     expect(response.headers.get('x-amzn-requestid')).toBe(events[0]?.requestContext.requestId);
+  });
+
+  it('invokes in the caller’s trace when its X-Amzn-Trace-Id names a root, and answers with that root', async () => {
+    // Prepare
+    const root = '1-6b0912b3-28e02368ba7444aef6f6c61a';
+
+    // Act
+    const response = await fetch(`${server.url}/users`, {
+      headers: { 'X-Amzn-Trace-Id': `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1` },
+    });
+
+    // Assess
+    expect(response.headers.get('x-amzn-trace-id')).toBe(`Root=${root}`);
+    expect(invokeOptions).toEqual([{ traceHeader: `Root=${root}` }]);
+  });
+
+  it('invokes in a new trace, and answers with its root, when the caller sends no valid trace header', async () => {
+    // Act
+    const without = await fetch(`${server.url}/users`);
+    const invalid = await fetch(`${server.url}/users`, {
+      headers: { 'X-Amzn-Trace-Id': 'Root=1-nope;Sampled=1' },
+    });
+
+    // Assess
+    const roots = [without, invalid].map((response) => response.headers.get('x-amzn-trace-id'));
+    for (const root of roots) expect(root).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    expect(roots[0]).not.toBe(roots[1]);
+    expect(invokeOptions).toEqual(roots.map((root) => ({ traceHeader: root })));
   });
 
   it('passes a binary request body base64-encoded and path parameters decoded', async () => {
@@ -795,6 +830,21 @@ describe('startApiServer: API Gateway’s own answers', () => {
     expect(await response.json()).toEqual({ message: 'Internal server error' });
   });
 
+  it('tags its own answers with a trace root too: the caller’s, else a new one', async () => {
+    // Prepare
+    const url = await serve();
+    const root = '1-6b0912b3-28e02368ba7444aef6f6c61a';
+
+    // Act
+    const noRoute = await fetch(`${url}/nowhere`, { headers: { 'X-Amzn-Trace-Id': `Root=${root}` } });
+    const throttledAnswer = await fetch(`${url}/users`);
+
+    // Assess
+    expect([noRoute.status, throttledAnswer.status]).toEqual([403, 500]);
+    expect(noRoute.headers.get('x-amzn-trace-id')).toBe(`Root=${root}`);
+    expect(throttledAnswer.headers.get('x-amzn-trace-id')).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+  });
+
   it('shapes an unknown route’s 403 with DEFAULT_4XX', async () => {
     const url = await serve({ DEFAULT_4XX: { ResponseParameters: cors, ResponseTemplates: template } });
 
@@ -807,5 +857,48 @@ describe('startApiServer: API Gateway’s own answers', () => {
       error: 'MISSING_AUTHENTICATION_TOKEN',
       message: 'Missing Authentication Token',
     });
+  });
+});
+
+describe('startApiServer in front of the function host', () => {
+  it('runs the function in the caller’s trace: its _X_AMZN_TRACE_ID has the root, and so does the answer', async () => {
+    // Prepare
+    const host = new FunctionHost(
+      [
+        {
+          logicalId: 'Fn',
+          ...localRuntime(),
+          handlerFile: fileURLToPath(new URL('./fixtures/functions/trace-header.mjs', import.meta.url)),
+          exportName: 'handler',
+          timeoutSeconds: 30,
+          memoryMb: 256,
+          functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:Fn',
+          environment: {},
+        },
+      ],
+      { logs: new PassThrough(), log: () => undefined },
+    );
+    const server = await startApiServer({
+      routes: [route('GET', '/users')],
+      invoke: host.invoke,
+      port: 0,
+      log: () => undefined,
+    });
+    const root = '1-6b0912b3-28e02368ba7444aef6f6c61a';
+
+    try {
+      // Act
+      const response = await fetch(`${server.url}/users`, {
+        headers: { 'X-Amzn-Trace-Id': `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1` },
+      });
+
+      // Assess
+      const { traceHeader } = (await response.json()) as { traceHeader: string };
+      expect(traceHeader).toMatch(new RegExp(`^Root=${root};Parent=[0-9a-f]{16};Sampled=0$`));
+      expect(response.headers.get('x-amzn-trace-id')).toBe(`Root=${root}`);
+    } finally {
+      await server.close();
+      await host.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { eventually } from '@repo/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJournal } from '../src/journal.ts';
 import { type DevProcess, startDev } from './dev-process.ts';
 
 // The redrive fixture: an EventBridge event makes its function PutItem a record (no async retries, so a
@@ -13,6 +14,7 @@ const template = 'tooling/local/tests/fixtures/redrive/template.yaml';
 const folder = mkdtempSync(join(tmpdir(), 'dev-faults-'));
 const profile = join(folder, 'first-puts-throttled.json');
 const flag = join(folder, 'fixed');
+const journal = join(folder, 'journal.jsonl');
 
 let dev: DevProcess;
 let db: DynamoDBClient;
@@ -40,7 +42,10 @@ beforeAll(async () => {
       ],
     }),
   );
-  dev = await startDev(['--template', template, '--faults', profile, '--faults-seed', '42']);
+  dev = await startDev([
+    ...['--template', template, '--faults', profile, '--faults-seed', '42'],
+    ...['--journal', journal],
+  ]);
   const config = {
     endpoint: dev.stack.endpoint,
     region: dev.stack.region,
@@ -56,7 +61,7 @@ afterAll(async () => {
 });
 
 describe('pnpm dev --faults', () => {
-  it('throttles the first PutItem calls, the function succeeds through the SDK’s retries, and says so', async () => {
+  it('throttles the first PutItem calls, the function succeeds through the SDK’s retries, and it is printed and journaled', async () => {
     expect(dev.output()).toContain(
       `faults     ${profile} (seed 42) — The first two PutItem calls are throttled.`,
     );
@@ -82,6 +87,39 @@ describe('pnpm dev --faults', () => {
     expect(dev.output()).toContain(
       'faults     aws[0] dynamodb PutItem ProvisionedThroughputExceededException 400 (before): 2×',
     );
+
+    // --journal: the faults, the SDK’s retries, the invocation and its log line, all in its trace.
+    expect(dev.stack.journal).toBe(journal);
+    const entries = readJournal(journal);
+    const invocation = entries.find((entry) => entry.type === 'invocation');
+    expect(invocation).toMatchObject({
+      functionId: 'FlakyFunction',
+      ok: true,
+      coldStart: true,
+      traceId: expect.stringMatching(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/),
+    });
+    const { traceId } = invocation as { traceId: string };
+    const call = { service: 'dynamodb', operation: 'PutItem', traceId };
+    expect(entries.filter((entry) => entry.type === 'aws-fault')).toEqual([
+      expect.objectContaining({
+        ...call,
+        attempt: 1,
+        fault: expect.objectContaining({ code: 'ProvisionedThroughputExceededException' }),
+      }),
+      expect.objectContaining({ ...call, attempt: 2 }),
+    ]);
+    expect(entries.filter((entry) => entry.type === 'aws-retry')).toEqual([
+      expect.objectContaining({ ...call, attempt: 2 }),
+      expect.objectContaining({ ...call, attempt: 3 }),
+    ]);
+    expect(entries).toContainEqual({
+      at: expect.any(Number),
+      type: 'log',
+      functionId: 'FlakyFunction',
+      record: { level: 'INFO', message: 'recorded', id: 'f1' },
+    });
+    const times = entries.map((entry) => entry.at);
+    expect(times).toEqual(times.toSorted((a, b) => a - b));
   });
 });
 

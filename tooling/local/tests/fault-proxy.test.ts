@@ -7,7 +7,7 @@ import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-s
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type MotoServer, startMoto } from '@repo/aws-local/moto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { awsFaults } from '../src/aws-faults.ts';
 import type { AwsFault, AwsFaultRule } from '../src/fault-profile.ts';
 import { type AwsCall, awsCall, type FaultProxy, startFaultProxy } from '../src/fault-proxy.ts';
@@ -242,6 +242,33 @@ describe('the fault proxy, with the SDK’s own clients against moto', () => {
     expect([signedAsUsed.status, otherType.status]).toEqual([200, 403]);
   });
 
+  it('tells which invocation’s trace and which SDK attempt each call is, faulted or not', async () => {
+    // Prepare: inside Lambda the SDK sends _X_AMZN_TRACE_ID as X-Amzn-Trace-Id on every call.
+    const root = '1-6b0912b3-28e02368ba7444aef6f6c61a';
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'Writer');
+    vi.stubEnv('_X_AMZN_TRACE_ID', `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1`);
+    const observed: AwsCall[] = [];
+    const injected: AwsCall[] = [];
+    const watching = await startFaultProxy({
+      target: moto.endpoint,
+      decide: (call) => faults.decide(call),
+      injected: (call) => injected.push(call),
+      observed: (call) => observed.push(call),
+    });
+    useRules([{ service: 'dynamodb', operation: 'PutItem', count: 2, fault: throttle }]);
+    const db = client(new DynamoDBClient({ ...throughBase, endpoint: watching.endpoint }));
+
+    // Act
+    const answer = await db.send(put('traced')).finally(() => vi.unstubAllEnvs());
+    await watching.close();
+
+    // Assess
+    expect(answer.$metadata.attempts).toBe(3);
+    const putItem = { service: 'dynamodb', operation: 'PutItem', resource: table, traceId: root };
+    expect(observed).toEqual([1, 2, 3].map((attempt) => ({ ...putItem, attempt })));
+    expect(injected).toEqual([1, 2].map((attempt) => ({ ...putItem, attempt })));
+  });
+
   it('adds latency before forwarding', async () => {
     useRules([{ service: 'dynamodb', operation: 'GetItem', count: 1, fault: { kind: 'latency', ms: 400 } }]);
 
@@ -418,6 +445,26 @@ describe('awsCall', () => {
         headers: {},
       }),
     ).toEqual({ service: 's3', operation: 'PutObject', resource: 'b/k' });
+  });
+
+  it('reads the trace root and the SDK attempt off the headers, and ignores a malformed trace header', () => {
+    const call = (headers: Record<string, string>) =>
+      awsCall({ method: 'GET', url: '/b/k', headers: { authorization: signed('s3'), ...headers } });
+
+    const traced = call({
+      'x-amzn-trace-id': 'Root=1-6B0912B3-28E02368BA7444AEF6F6C61A;Parent=53995c3f42cd8ad8;Sampled=0',
+      'amz-sdk-request': 'attempt=2; max=3',
+    });
+    const malformed = call({ 'x-amzn-trace-id': 'Root=not-a-trace', 'amz-sdk-request': 'max=3' });
+
+    expect(traced).toEqual({
+      service: 's3',
+      operation: 'GetObject',
+      resource: 'b/k',
+      traceId: '1-6b0912b3-28e02368ba7444aef6f6c61a',
+      attempt: 2,
+    });
+    expect(malformed).toEqual({ service: 's3', operation: 'GetObject', resource: 'b/k' });
   });
 
   it('reads JSON protocols’ target and resource, and query protocols’ Action', () => {

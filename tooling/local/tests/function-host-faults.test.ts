@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LambdaFaultRule } from '../src/fault-profile.ts';
 import { FunctionHost, type FunctionSpec } from '../src/function-host.ts';
+import type { JournalWriter } from '../src/journal.ts';
 import { lambdaFaultInjector } from '../src/lambda-faults.ts';
+import type { InvokeOutcome } from '../src/types.ts';
 import { localRuntime } from './local-runtime.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/functions/${name}.mjs`, import.meta.url));
@@ -29,10 +31,14 @@ let host: FunctionHost;
 let reported: string[];
 let dir: string;
 
+let journaled: Parameters<JournalWriter>[0][];
+
 function createHost(specs: FunctionSpec[], rules: LambdaFaultRule[]) {
   reported = [];
+  journaled = [];
   const faults = lambdaFaultInjector(rules, 1, (line) => reported.push(line));
-  host = new FunctionHost(specs, { logs: new PassThrough(), log: () => undefined }, {}, faults);
+  const journal: JournalWriter = (entry) => journaled.push(entry);
+  host = new FunctionHost(specs, { logs: new PassThrough(), log: () => undefined, journal }, {}, faults);
   return host;
 }
 
@@ -115,5 +121,65 @@ describe('FunctionHost with injected faults', () => {
     expect(next).toMatchObject({ ok: true, result: { invocations: 1 } });
     expect(next.initMs).toBeGreaterThan(0);
     expect(host.stats().Writer).toMatchObject({ coldStarts: 2, environments: 1 });
+  });
+
+  it('journals each injected fault with the request and trace ids of the invocation it hit', async () => {
+    // Prepare
+    createHost(
+      [spec('Writer', 'write-file')],
+      [
+        { count: 1, fault: { kind: 'init-error' } },
+        { count: 1, fault: { kind: 'die' } },
+        { count: 1, fault: { kind: 'timeout' } },
+      ],
+    );
+    const root = '1-6b0912b3-28e02368ba7444aef6f6c61a';
+
+    // Act
+    const initFailed = await host.invoke('Writer', {}, 'POST /w', { traceHeader: `Root=${root}` });
+    const died = await host.invoke('Writer', {}, 'test');
+    const timedOut = await host.invoke('Writer', {}, 'test');
+    const fine = await host.invoke('Writer', {}, 'test');
+
+    // Assess
+    expect(initFailed).toMatchObject({ ok: false, traceId: root, error: { errorType: 'Runtime.InitError' } });
+    expect(journaled.filter((entry) => entry.type === 'lambda-fault')).toEqual([
+      {
+        type: 'lambda-fault',
+        functionId: 'Writer',
+        fault: 'init-error',
+        requestId: initFailed.requestId,
+        traceId: root,
+      },
+      {
+        type: 'lambda-fault',
+        functionId: 'Writer',
+        fault: 'die',
+        requestId: died.requestId,
+        traceId: died.traceId,
+      },
+      {
+        type: 'lambda-fault',
+        functionId: 'Writer',
+        fault: 'timeout',
+        requestId: timedOut.requestId,
+        traceId: timedOut.traceId,
+      },
+    ]);
+    expect(journaled.filter((entry) => entry.type === 'invocation')).toEqual(
+      [
+        [initFailed, 'Runtime.InitError'],
+        [died, 'Runtime.ExitError'],
+        [timedOut, 'Sandbox.Timedout'],
+        [fine, undefined],
+      ].map(([outcome, errorType]) =>
+        expect.objectContaining({
+          requestId: (outcome as InvokeOutcome).requestId,
+          traceId: expect.stringMatching(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/),
+          ok: errorType === undefined,
+          errorType,
+        }),
+      ),
+    );
   });
 });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from '@repo/testing/wait';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ConcurrencyLimits, FunctionHost, type FunctionSpec } from '../src/function-host.ts';
+import type { JournalWriter } from '../src/journal.ts';
 import { type Gate, startGate as openGate } from './gate.ts';
 import { localRuntime } from './local-runtime.ts';
 
@@ -378,5 +379,103 @@ describe('FunctionHost execution environments', () => {
     expect(hogged).toMatchObject({ ok: false, error: { errorType: 'Runtime.ExitError' } });
     expect(next).toMatchObject({ ok: true });
     expect(next.initMs).toBeGreaterThan(0);
+  });
+});
+
+describe('FunctionHost journal', () => {
+  const root = '1-6b0912b3-28e02368ba7444aef6f6c61a';
+  let entries: Parameters<JournalWriter>[0][];
+  let printed: string[];
+
+  function createJournaledHost(specs: FunctionSpec[]) {
+    entries = [];
+    printed = [];
+    logs = new PassThrough();
+    logs.setEncoding('utf8').on('data', (text: string) => printed.push(text));
+    host = new FunctionHost(specs, { logs, log: () => undefined, journal: (entry) => entries.push(entry) });
+    return host;
+  }
+
+  it('records each invocation with its request id, its trace id — the caller’s root when given — and its outcome', async () => {
+    // Prepare
+    createJournaledHost([spec('Traced', 'traced'), spec('Throws', 'throws')]);
+
+    // Act
+    const joined = await host.invoke('Traced', {}, 'GET /traced', {
+      traceHeader: `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1`,
+    });
+    const fresh = await host.invoke('Traced', {}, 'GET /traced', { traceHeader: 'Root=garbage' });
+    const failed = await host.invoke('Throws', {}, 'sqs:jobs');
+
+    // Assess: the function ran in the trace it was given (the SDK sends this header on every call).
+    expect(joined).toMatchObject({
+      ok: true,
+      traceId: root,
+      result: { header: expect.stringContaining(`Root=${root};`) },
+    });
+    expect(fresh.traceId).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    expect(fresh.traceId).not.toBe(root);
+    const invocations = entries.filter((entry) => entry.type === 'invocation');
+    expect(invocations).toEqual([
+      expect.objectContaining({
+        functionId: 'Traced',
+        trigger: 'GET /traced',
+        requestId: joined.requestId,
+        traceId: root,
+        ok: true,
+        coldStart: true,
+      }),
+      expect.objectContaining({
+        requestId: fresh.requestId,
+        traceId: fresh.traceId,
+        ok: true,
+        coldStart: false,
+      }),
+      expect.objectContaining({
+        functionId: 'Throws',
+        trigger: 'sqs:jobs',
+        requestId: failed.requestId,
+        traceId: failed.traceId,
+        ok: false,
+        errorType: 'TypeError',
+        durationMs: expect.any(Number),
+      }),
+    ]);
+  });
+
+  it('records each JSON object a function prints, on stdout or stderr, but not its EMF lines, printing everything as before', async () => {
+    // Prepare
+    createJournaledHost([spec('Logs', 'logs')]);
+
+    // Act
+    await host.invoke('Logs', {}, 'test');
+    // stdout and stderr are two pipes: either may come in first.
+    await waitFor(() => ['{"not": json', 'resize failed'].every((text) => printed.join('').includes(text)));
+
+    // Assess
+    const records = entries.filter((entry) => entry.type === 'log');
+    expect(records).toHaveLength(2);
+    expect(records).toEqual(
+      expect.arrayContaining([
+        {
+          type: 'log',
+          functionId: 'Logs',
+          record: { level: 'INFO', message: 'resizing', service: 'image-resizer' },
+        },
+        {
+          type: 'log',
+          functionId: 'Logs',
+          record: { level: 'ERROR', message: 'resize failed', service: 'image-resizer' },
+        },
+      ]),
+    );
+    const output = printed.join('');
+    for (const text of [
+      '"message":"resizing"',
+      '"message":"resize failed"',
+      '"ImagesResized":1',
+      'plain text',
+    ])
+      expect(output).toContain(text);
   });
 });

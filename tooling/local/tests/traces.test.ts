@@ -4,7 +4,7 @@ import type { XRayDocument } from '@repo/aws-local/xray-daemon';
 import { waitFor } from '@repo/testing/wait';
 import { describe, expect, it } from 'vitest';
 import { FunctionHost, type FunctionSpec } from '../src/function-host.ts';
-import { formatTrace } from '../src/traces.ts';
+import { formatTrace, LocalTraces } from '../src/traces.ts';
 import { localRuntime } from './local-runtime.ts';
 
 const traceId = '1-6b0912b3-28e02368ba7444aef6f6c61a';
@@ -139,6 +139,30 @@ describe('FunctionHost tracing', () => {
       expect(lines).toEqual([expect.stringMatching(/TracedFunction ← test {2}ok/)]);
     } finally {
       await host.close();
+    }
+  });
+});
+
+describe('LocalTraces', () => {
+  it('puts an invocation in its caller’s trace, and prints only the first of two invocations open in one trace', async () => {
+    // Prepare
+    const traces = await LocalTraces.start();
+    const caller = `Root=${traceId};Parent=53995c3f42cd8ad8;Sampled=1`;
+
+    try {
+      // Act
+      const first = traces.begin(true, 'A', () => undefined, caller);
+      const second = traces.begin(true, 'B', () => undefined, caller);
+      const unsampled = traces.begin(false, 'C', () => undefined, 'Root=1-bad');
+
+      // Assess: the second's subsegments would mix with the first's, so it is not printed.
+      expect(first).toMatchObject({ traceId, printed: true });
+      expect(first.header).toMatch(new RegExp(`^Root=${traceId};Parent=[0-9a-f]{16};Sampled=1$`));
+      expect(second).toMatchObject({ traceId, printed: false });
+      expect(unsampled.traceId).not.toBe(traceId);
+      expect(unsampled).toMatchObject({ printed: false });
+    } finally {
+      await traces.close();
     }
   });
 });
