@@ -12,7 +12,7 @@ import { runSoak } from './soak.ts';
 
 const usage = `usage: pnpm soak [--profile flaky-5pct] [--seed <n>] [--short]
                  [--uploads 200] [--requests 1000] [--users 10] [--jobs 100] [--upload-concurrency 4]
-                 [--quiet-timeout 300] [--visibility-timeout 10] [--concurrency 50] [--report <file>] [--verbose]
+                 [--quiet-timeout 300] [--visibility-timeout 10] [--concurrency 1000] [--report <file>] [--verbose]
 Starts pnpm dev under the fault profile (tooling/local/faults/<name>.json, or a path), drives uploads (with
 overwrites, re-deliveries and hostile files), users-API callers and backfill jobs through it, waits until
 it is quiet, redrives every failure queue once, and checks what the system promises. Exit 1 on a violation.
@@ -20,8 +20,8 @@ it is quiet, redrives every failure queue once, and checks what the system promi
                       bound for the DLQ, which takes minutes)
 --visibility-timeout  seconds: the local queues' visibility timeout (the template's 720 s would keep a
                       failed job away for 12 minutes)
---concurrency         the account's concurrency pnpm dev runs with (its default, 10, throttles this load:
-                      a throttled API call is API Gateway's 500, which the soak counts as a violation)
+--concurrency         the account's concurrency pnpm dev runs with: AWS's default (pnpm dev's own, 10,
+                      throttles this load; a throttled API call is API Gateway's 500, a violation)
 --report              also write the report to a file
 --verbose             print everything pnpm dev prints`;
 
@@ -84,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     seed = number('seed', values.seed, randomInt(2 ** 31));
     quietTimeoutSeconds = number('quiet-timeout', values['quiet-timeout'], values.short ? 60 : 300, 1);
     visibilityTimeout = number('visibility-timeout', values['visibility-timeout'], 10, 1);
-    concurrency = number('concurrency', values.concurrency, 50, 1);
+    concurrency = number('concurrency', values.concurrency, 1000, 1);
   } catch (error) {
     process.stderr.write(`pnpm soak: ${(error as Error).message}\n${usage}\n`);
     return 2;
