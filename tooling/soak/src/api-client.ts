@@ -37,7 +37,7 @@ export class ApiClient {
     operation: string,
     url: string,
     init: RequestInit & { method?: string } = {},
-  ): Promise<{ status: number; body: unknown; headers: Headers } | undefined> {
+  ): Promise<{ status: number; body: unknown; headers: Headers; retried: boolean } | undefined> {
     const method = init.method ?? 'GET';
     const path = new URL(url).pathname;
     for (let attempt = 1; ; attempt++) {
@@ -53,7 +53,13 @@ export class ApiClient {
         const ms = performance.now() - started;
         this.attempts.push({ flow, operation, method, path, status: response.status, ms, at, traceId });
         if (response.status < 500 || attempt === this.maxAttempts) {
-          return { status: response.status, body: parseBody(text), headers: response.headers };
+          // `retried`: an earlier attempt got no answer or a 5xx — and may have been applied all the same.
+          return {
+            status: response.status,
+            body: parseBody(text),
+            headers: response.headers,
+            retried: attempt > 1,
+          };
         }
         const retryAfter = Number(response.headers.get('retry-after'));
         await sleep(retryAfter > 0 ? Math.min(retryAfter, 2) * 1000 : 200 * 2 ** (attempt - 1));

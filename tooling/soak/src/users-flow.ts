@@ -66,9 +66,12 @@ export async function runUsersFlow({
               body: JSON.stringify(next),
             });
             if (answer?.status === 201) history.possible = [next];
-            // A 409: a record exists — one that an unacknowledged write of ours left, or a contradiction.
+            // A 409: a record exists — one an unacknowledged write of ours left (an earlier attempt of this
+            // very create among them, applied though its answer was lost), or a contradiction.
             else if (answer?.status === 409) {
-              const left = history.possible.filter((state) => state !== 'absent');
+              const left = [...history.possible, ...(answer.retried ? [next] : [])].filter(
+                (state) => state !== 'absent',
+              );
               if (left.length === 0)
                 history.contradictions.push('create answered 409 with no record acknowledged');
               else history.possible = left;
