@@ -15,7 +15,7 @@ import { checkInvariants, type ParkedQueue } from './invariants.ts';
 import { sendJobs } from './jobs-flow.ts';
 import { drainAnnouncements, peekQueue, readOutputs, readRecords } from './observe.ts';
 import { planSoak, type SoakSize } from './plan.ts';
-import { faultCounts, flowFigures, formatReport, retryCounts, type SoakReport } from './report.ts';
+import { faultCounts, flowFigures, retryCounts, type SoakReport } from './report.ts';
 import { redrive, waitUntilQuiet } from './settle.ts';
 import { runUploadsFlow, type UploadFacts } from './uploads-flow.ts';
 import { readBack, runUsersFlow } from './users-flow.ts';
