@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${...} here is CloudFormation's Fn::Sub syntax.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findWorkspaceRoot, readTemplate, type Template } from '@repo/sam-template/read-template';
@@ -79,12 +79,20 @@ describe('the contract check', () => {
         fn('ImageResizerFunction').Policies[0].Statement.splice(1, 1);
       });
 
+      // The line of the send the check must point at, wherever it is in the file today.
+      const source = 'packages/image-jobs/src/resize-upload.ts';
+      const line =
+        readFileSync(join(root, source), 'utf8')
+          .split('\n')
+          .findIndex((text) => text.includes('new PutObjectCommand(')) + 1;
+
       // Act
       const failures = await check(path);
 
       // Assess
+      expect(line).toBeGreaterThan(0);
       expect(failures).toEqual([
-        'ImageResizerFunction (apps/image-resizer): sends s3:PutObject (PutObjectCommand in packages/image-jobs/src/resize-upload.ts:98) but no policy allows it — add to Policies: - Statement: [{ Effect: Allow, Action: s3:PutObject, Resource: !Sub arn:${AWS::Partition}:s3:::${UploadsBucket}/* }] (or S3WritePolicy: { BucketName: !Ref UploadsBucket })',
+        `ImageResizerFunction (apps/image-resizer): sends s3:PutObject (PutObjectCommand in ${source}:${line}) but no policy allows it — add to Policies: - Statement: [{ Effect: Allow, Action: s3:PutObject, Resource: !Sub arn:\${AWS::Partition}:s3:::\${UploadsBucket}/* }] (or S3WritePolicy: { BucketName: !Ref UploadsBucket })`,
       ]);
     });
 
