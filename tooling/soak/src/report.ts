@@ -81,6 +81,14 @@ export interface SoakReport {
   violations: Violation[];
 }
 
+/** `   12  s3 reset`, one line per kind in name order; `  none` for no counts. */
+const countLines = (counts: Map<string, number>) =>
+  counts.size === 0
+    ? ['  none']
+    : [...counts]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([kind, count]) => `  ${String(count).padStart(6)}  ${kind}`);
+
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
 /** The report as printed: flows, faults, retries, failure queues, then each violation or a pass. */
@@ -96,18 +104,10 @@ export function formatReport(report: SoakReport): string {
     ),
     '',
     'faults injected',
-    ...(report.faults.size === 0
-      ? ['  none']
-      : [...report.faults]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([kind, count]) => `  ${String(count).padStart(6)}  ${kind}`)),
+    ...countLines(report.faults),
     '',
     'retries',
-    ...(report.retries.size === 0
-      ? ['  none']
-      : [...report.retries]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([kind, count]) => `  ${String(count).padStart(6)}  ${kind}`)),
+    ...countLines(report.retries),
     '',
     'failure queues      before redrive  after',
     ...report.parked.map(

@@ -6,8 +6,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { defaultSizes } from '@repo/image/outputs';
-import type { ResizeSettings } from '@repo/image-jobs/resize-upload';
+import { resizeSettingsFrom } from '@repo/image-jobs/settings';
 import { lambdaContext } from '@repo/testing/lambda-context';
 import { useMotoEnvironment } from '@repo/testing/moto-environment';
 // Declares the value the moto global setup provides (inject('motoEndpoint')).
@@ -132,17 +131,6 @@ describe('image-resizer against moto S3', () => {
 
 describe('image-resizer against a versioned bucket (moto)', () => {
   const versioned = 'image-resizer-versioned-it';
-  const settings: ResizeSettings = {
-    sizes: defaultSizes,
-    inputPrefix: 'uploads/',
-    outputPrefix: 'processed/',
-    maxInputBytes: 20 * 1024 * 1024,
-    maxInputPixels: 50_000_000,
-    format: 'jpeg',
-    quality: 85,
-    cacheControl: 'public, max-age=86400',
-    minRemainingMs: 3_000,
-  };
   let landscape: Buffer;
   let portrait: Buffer;
 
@@ -209,8 +197,10 @@ describe('image-resizer against a versioned bucket (moto)', () => {
       },
       { step: 'initialize', name: 'overwriteWhileResizing' },
     );
-    // Imported as the deployed handler is, once the moto environment is set.
+    // Imported as the deployed handler is, once the moto environment is set; its settings as deployed.
     const { createHandler } = await import('../../src/handler.ts');
+    const { readConfig } = await import('../../src/config.ts');
+    const settings = resizeSettingsFrom(readConfig());
     const racing = createHandler({ s3: client, observability: quietObservability(), settings });
 
     // Act
