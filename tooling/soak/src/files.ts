@@ -1,3 +1,4 @@
+import { defaultSizes } from '@repo/image/outputs';
 import { photo } from '@repo/testing/photos';
 import sharp from 'sharp';
 import { type HostileKind, photoSet } from './plan.ts';
@@ -10,9 +11,6 @@ export interface SoakFile {
 
 /** The width and height of each output of a valid photo, by size name. */
 export type ExpectedOutputs = Record<string, { width: number; height: number }>;
-
-/** image-resizer's sizes: bounding boxes, aspect kept, never upscaled (`@repo/image/outputs`). */
-const boxes: Record<string, number> = { thumbnail: 150, small: 300, medium: 600, large: 1200 };
 
 /** The soak's files, made once per run: the photo set and one file of each hostile kind. */
 export interface SoakFiles {
@@ -53,9 +51,10 @@ export async function makeSoakFiles(): Promise<SoakFiles> {
 export function expectedOutputs(photoIndex: number): ExpectedOutputs {
   const [width, height, orientation] = photoSet[photoIndex] ?? [0, 0, 1];
   const [shownWidth, shownHeight] = orientation >= 5 ? [height, width] : [width, height];
+  // image-resizer's sizes: bounding boxes, the aspect kept, never upscaled.
   return Object.fromEntries(
-    Object.entries(boxes).map(([name, box]) => {
-      const scale = Math.min(box / shownWidth, box / shownHeight, 1);
+    defaultSizes.map(({ name, width: boxWidth, height: boxHeight }) => {
+      const scale = Math.min(boxWidth / shownWidth, boxHeight / shownHeight, 1);
       return [name, { width: Math.round(shownWidth * scale), height: Math.round(shownHeight * scale) }];
     }),
   );

@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { subscribedQueue } from '@repo/aws-local/sqs-queues';
+import { defaultSizes } from '@repo/image/outputs';
 import { type JournalEntry, readJournal } from '@repo/local/journal';
 import { localIdToken } from '@repo/local/local-token';
 import { redriveRoutes } from '@repo/local/redrive-route';
@@ -34,7 +35,7 @@ export interface SoakOptions {
   echo?: (line: string) => void;
 }
 
-const sizes = ['thumbnail', 'small', 'medium', 'large'];
+const sizes = defaultSizes.map((size) => size.name);
 
 /**
  * One soak: starts pnpm dev under the fault profile, drives the load (uploads and users-API callers at
