@@ -2,13 +2,20 @@
  * The worker as the bench drives it, in bench.ts and in its peak-RSS children alike: createHandler from
  * src/handler.ts with the deployed config's settings (env defaults, as template.yaml leaves them), a
  * one-thread-per-image sharp as the handler configures it, and an S3 fake in this process
- * (aws-sdk-client-mock: GetObject streams the photo's bytes in 64 KiB chunks, as the SDK's body stream
- * does; PutObject accepts), so what is measured is the worker, not a server. One SQS event carries one
+ * (aws-sdk-client-mock: HeadObject names the object's one version, GetObject streams the photo's bytes in
+ * 64 KiB chunks, as the SDK's body stream does; PutObject accepts), so what is measured is the worker,
+ * not a server. One SQS event carries one
  * resize job per photo.
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, type GetObjectCommandInput, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  type GetObjectCommandInput,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { configureSharp } from '@repo/image/resize-image';
 import { resizeSettingsFrom } from '@repo/image-jobs/settings';
 import { createLogger } from '@repo/logging/logger';
@@ -36,6 +43,8 @@ export const maxInputPixels = config.MAX_INPUT_PIXELS;
 const s3 = mockClient(S3Client);
 const objects = new Map<string, Buffer>();
 let puts = 0;
+// Each object has one version, never overwritten: the job pins it, and finds it current after its writes.
+s3.on(HeadObjectCommand).resolves({ ETag: '"bench-source"' });
 s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
   const bytes = objects.get(input.Key ?? '');
   if (!bytes) throw new Error(`bench S3 fake: no object ${input.Key}`);
