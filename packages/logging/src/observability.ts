@@ -12,8 +12,8 @@ import type { Context } from 'aws-lambda';
 
 /**
  * What a function reports through: structured logs, business metrics (CloudWatch EMF) and traces. All
- * three are always there; outside Lambda, or switched off by Powertools' own settings, the tracer does
- * nothing, and tests that do not look at metrics build them disabled.
+ * three are always there; outside Lambda, or switched off (POWERTOOLS_TRACE_ENABLED=false), the tracer
+ * does nothing, and tests that do not look at metrics build them disabled.
  */
 export interface Observability {
   logger: Logger;

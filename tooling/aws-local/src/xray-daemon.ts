@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 
-/** One segment or subsegment document as the X-Ray SDK sends it to the daemon. */
+/** One segment or subsegment document as the X-Ray SDK — and now @repo/logging/tracer — sends it to the daemon. */
 export interface XRayDocument {
   id: string;
   name: string;

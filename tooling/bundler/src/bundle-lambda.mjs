@@ -66,7 +66,6 @@ export async function bundleLambda({
     // Lambda-only stand-ins (@repo/lambda-shims); what each replaces and why: packages/lambda-shims/README.md
     alias: {
       '@aws-sdk/credential-provider-node': lambdaCredentials,
-      semver: xraySemver,
       ...alias,
     },
     metafile: true,
@@ -77,7 +76,6 @@ export async function bundleLambda({
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
   });
-  assertOnlyXRayUsesSemver(result.metafile);
   await mkdir(outDir, { recursive: true });
   const files = result.outputFiles.map(({ path, contents }) => ({ name: basename(path), contents }));
   if (metafile) files.push({ name: 'meta.json', contents: JSON.stringify(result.metafile) });
@@ -91,22 +89,3 @@ export async function bundleLambda({
 // Resolved through this workspace's own dependency: `pnpm install` is all that sam build (lambda.mk) needs.
 const shims = createRequire(import.meta.url);
 const lambdaCredentials = shims.resolve('@repo/lambda-shims/lambda-credentials');
-const xraySemver = shims.resolve('@repo/lambda-shims/xray-semver');
-
-/**
- * The semver stand-in answers only the X-Ray SDK's AWS SDK v2 check (@repo/lambda-shims/xray-semver): a build
- * in which any other module imports semver fails here rather than at run time.
- * @param {import('esbuild').Metafile} metafile
- */
-function assertOnlyXRayUsesSemver(metafile) {
-  const importers = Object.entries(metafile.inputs)
-    .filter(([, input]) => input.imports.some((imported) => imported.original === 'semver'))
-    .map(([path]) => path)
-    .filter((path) => !/aws-xray-sdk-core\/dist\/lib\/patchers\/aws_p\.js$/.test(path));
-  if (importers.length > 0) {
-    throw new Error(
-      `semver is aliased to a stand-in for the X-Ray SDK only, but ${importers.join(', ')} import(s) it: ` +
-        'remove the alias in tooling/bundler/src/bundle-lambda.mjs or bundle the real semver',
-    );
-  }
-}

@@ -19,8 +19,8 @@ interface OpenTrace {
 /**
  * The local X-Ray daemon of `pnpm dev` / `pnpm invoke`: each invocation gets a trace header as Lambda
  * would set it (`_X_AMZN_TRACE_ID`, sampled when the function has `Tracing: Active`), the functions'
- * X-Ray SDK sends its subsegments here over UDP, and when the invocation's own subsegment
- * (`## index.handler`, closed last) arrives the trace is printed as a small tree.
+ * tracer (@repo/logging/tracer) sends its subsegments here over UDP, and when the invocation's own
+ * subsegment (`## index.handler`, closed last) arrives the trace is printed as a small tree.
  */
 export class LocalTraces {
   /** The sampled invocations whose own subsegment has not arrived yet, by trace id. */

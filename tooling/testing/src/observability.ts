@@ -1,12 +1,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+
+/**
+ * The shape of @repo/logging/tracer's Tracer. A tracer that does not trace is just this — what
+ * createTracer returns outside Lambda — so it is built here, without depending on @repo/logging.
+ */
+interface Tracer {
+  readonly serviceName: string;
+  isTracingEnabled(): boolean;
+}
 
 /**
  * A handler's observability (the shape of @repo/logging/observability's, built from Powertools directly
  * so that this package does not depend on @repo/logging, whose tests use it) for tests that do not look
  * at it: a SILENT logger, metrics built disabled (single metrics too, so nothing reaches stdout) and a
- * tracer, which does nothing outside Lambda. Pass the part a test looks at: `{ logger }`, `{ metrics }`.
+ * tracer that does not trace. Pass the part a test looks at: `{ logger }`, `{ metrics }`, `{ tracer }`.
  */
 export function quietObservability(
   given: { logger?: Logger; metrics?: Metrics; tracer?: Tracer } = {},
@@ -15,7 +23,7 @@ export function quietObservability(
   return {
     logger: given.logger ?? new Logger({ serviceName, logLevel: 'SILENT' }),
     metrics: given.metrics ?? disabledMetrics(serviceName),
-    tracer: given.tracer ?? new Tracer({ serviceName, captureHTTPsRequests: false }),
+    tracer: given.tracer ?? { serviceName, isTracingEnabled: () => false },
   };
 }
 

@@ -41,13 +41,14 @@ export async function startXRayDaemon(onDocument?: (document: XRayDocument) => v
   };
 }
 
-/** The handler Lambda names in `_HANDLER`; the X-Ray SDK names the invocation's subsegment after it. */
+/** The handler Lambda names in `_HANDLER`; the tracer names the invocation's subsegment after it. */
 const lambdaHandler = 'index.handler';
 
 /**
- * Makes this process look like a Lambda container that traces to `daemon`. The X-Ray SDK decides at
- * import whether it runs in Lambda (LAMBDA_TASK_ROOT) and where the daemon is, so call this before
- * importing the code under test. Returns a function that puts the environment back as it was.
+ * Makes this process look like a Lambda container that traces to `daemon`. The tracer
+ * (@repo/logging/tracer) decides when it is built whether it runs in Lambda (AWS_EXECUTION_ENV) and where
+ * the daemon is, so call this before importing the code under test. Returns a function that puts the
+ * environment back as it was.
  */
 export function useLambdaTracingEnvironment(daemon: XRayDaemon): () => void {
   const saved = { ...process.env };
@@ -103,9 +104,10 @@ export interface InvocationTrace<Result> {
 /**
  * Runs one invocation as Lambda would: clears the daemon, sets a fresh trace header, awaits `run`, then
  * waits until the invocation's subsegment has arrived closed (rejects after the daemon's `waitFor`
- * timeout). That one document is enough to wait for: in Lambda mode the X-Ray SDK sends each subsegment
- * as it closes, through one emitter that sends its datagrams one after another, and loopback UDP keeps
- * their order — so every document of the invocation (all closed before its own subsegment) is here too.
+ * timeout). That one document is enough to wait for: the tracer (as the X-Ray SDK did) sends each
+ * subsegment as it closes, through one socket that sends its datagrams one after another, and loopback
+ * UDP keeps their order — so every document of the invocation (all closed before its own subsegment) is
+ * here too.
  */
 export async function traceOfInvocation<Result>(
   daemon: XRayDaemon,
