@@ -2,7 +2,10 @@
  * The warm-overhead measurement of bench.ts, in a process of its own: the parent sets Lambda's environment
  * (the X-Ray SDK reads it at import) and points AWS_XRAY_DAEMON_ADDRESS at its UDP listener; stdout goes to
  * /dev/null (a real write per log/EMF line, as Lambda's log pipe gets). Results: one JSON line on stderr.
+ * Usage: warm-child.ts <settings JSON> <tracer: opentelemetry | xray-sdk>. One tracer per process: the X-Ray
+ * SDK's cls-hooked enables a process-wide async hook that would tax every other arm in the same process.
  */
+import dgram from 'node:dgram';
 import middy from '@middy/core';
 import { lambdaTraceHeader } from '@repo/aws-local/xray-daemon';
 import { lambdaContext } from '@repo/testing/lambda-context';
@@ -11,7 +14,30 @@ import type { Context } from 'aws-lambda';
 const { createLogger } = await import('../src/logger.ts');
 const { withLogging } = await import('../src/middleware.ts');
 const { createMetrics, withMetrics } = await import('../src/metrics.ts');
-const { createTracer, withTracing, annotate } = await import('../src/tracer.ts');
+const tracerVariant = process.argv[3] ?? 'opentelemetry';
+if (tracerVariant !== 'opentelemetry' && tracerVariant !== 'xray-sdk')
+  throw new Error(`unknown tracer ${tracerVariant}: opentelemetry or xray-sdk`);
+// Both tracers send over node:dgram: a datagram counts as sent when its send callback runs (Node re-calls
+// send() itself on an unbound socket's first datagram, so counting the calls would count that one twice).
+let datagramsSent = 0;
+const countingCallbacks = new WeakSet<object>();
+const send = dgram.Socket.prototype.send;
+dgram.Socket.prototype.send = function countedSend(this: dgram.Socket, ...args: unknown[]) {
+  const callback = args.at(-1);
+  if (typeof callback !== 'function' || !countingCallbacks.has(callback)) {
+    const counting = (...results: unknown[]) => {
+      datagramsSent++;
+      if (typeof callback === 'function') callback(...results);
+    };
+    countingCallbacks.add(counting);
+    if (typeof callback === 'function') args[args.length - 1] = counting;
+    else args.push(counting);
+  }
+  return (send as (...sendArgs: unknown[]) => void).apply(this, args);
+} as typeof send;
+const { createTracer, withTracing, annotate } = (await import(
+  tracerVariant === 'xray-sdk' ? './xray-sdk-tracer.ts' : '../src/tracer.ts'
+)) as typeof import('../src/tracer.ts');
 
 const { warmupCalls, batches, callsPerBatch } = JSON.parse(process.argv[2] ?? '{}') as {
   warmupCalls: number;
@@ -66,12 +92,22 @@ type Name = keyof typeof variants;
 
 const context = lambdaContext();
 const event: Event = { id: 'c0ffee', key: 'uploads/cat.jpg' };
+let tracedInvocations = 0;
 async function timeCalls(invoke: Invoke, calls: number): Promise<number> {
   const started = process.hrtime.bigint();
   for (let call = 0; call < calls; call++) {
     // Lambda's runtime sets a new trace header before every invocation.
     process.env._X_AMZN_TRACE_ID = lambdaTraceHeader().header;
     await invoke(event, context);
+  }
+  if (invoke === traced) {
+    tracedInvocations += calls;
+    // The OpenTelemetry tracer has sent each span before its invocation returns; the X-Ray SDK queues its
+    // subsegments and sends them one by one afterwards. The batch ends when its spans are sent, so that
+    // sending is timed with the tracer that causes it, not with whichever arm runs next.
+    const deadline = Date.now() + 10_000;
+    while (datagramsSent < tracedInvocations && Date.now() < deadline)
+      await new Promise((resolve) => setImmediate(resolve));
   }
   return Number(process.hrtime.bigint() - started) / 1_000 / calls;
 }
@@ -87,4 +123,4 @@ for (let batch = 0; batch < batches; batch++) {
   const order = names.map((_, index) => names[(index + batch) % names.length] as Name);
   for (const name of order) samples[name].push(await timeCalls(variants[name], callsPerBatch));
 }
-process.stderr.write(`WARM_JSON ${JSON.stringify(samples)}\n`);
+process.stderr.write(`WARM_JSON ${JSON.stringify({ samples, datagramsSent, tracedInvocations })}\n`);
