@@ -1,8 +1,10 @@
 /**
  * Observability bench (`pnpm bench` from the repo root): what logging + metrics + tracing cost, and what the
  * tracer costs against issue 19's budgets, (a) no tracing, (b) the old Powertools Tracer on the AWS X-Ray SDK
- * (bench/xray-sdk-tracer.ts, 4b845ae's @repo/logging/tracer, bench-only) and (c) the shipped OpenTelemetry
- * tracer, side by side in one run.
+ * (bench/xray-sdk-tracer.ts, 4b845ae's @repo/logging/tracer, bench-only), (c) the shipped OpenTelemetry
+ * tracer and (d) the same tracer exporting OTLP/JSON over HTTP to a collector extension's receiver instead
+ * of UDP to the X-Ray daemon (bench/otlp-http-exporter.ts via bench/otlp-sdk-trace.ts, bench-only: the
+ * export path issue 19 asks to choose by measurement), side by side in one run.
  *
  * 1. Bundle growth per function: each app is bundled as shipped (c), with the old tracer (b), without the
  *    tracer (a: a no-op stand-in, bench/stand-ins/*) and without tracer and metrics ("neither"). What each
@@ -17,13 +19,16 @@
  *    stdout is /dev/null. Each figure is the median of per-batch differences inside a child. Goals: the
  *    shipped tracer adds ≤ 200 µs; the whole stack ≤ 500 µs.
  * 4. Spans lost under that burst: datagrams each child sent (counted at node:dgram) against those the
- *    listener received. Goal: none lost with the shipped tracer.
+ *    listener received; for (d), spans POSTed against those a local OTLP/HTTP receiver counted. Goal: none
+ *    lost with the shipped tracer.
  *
  * Every goal is reported (met / NOT MET), not asserted. The last line is `BENCH_JSON {…}` with every figure.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { arch, availableParallelism, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,13 +50,15 @@ const cold = { app: 'users-api', runs: 20, warmups: 2 };
 const warm = { warmupCalls: 2_000, batches: 10, callsPerBatch: 2_000 };
 // One child per tracer per round, in alternating order: drift between rounds hits both tracers alike.
 const warmRounds: Tracing[][] = [
-  ['opentelemetry', 'xray-sdk'],
-  ['xray-sdk', 'opentelemetry'],
+  ['opentelemetry', 'xray-sdk', 'otlp-http'],
+  ['otlp-http', 'xray-sdk', 'opentelemetry'],
 ];
-type Tracing = 'xray-sdk' | 'opentelemetry';
+type Tracing = 'xray-sdk' | 'opentelemetry' | 'otlp-http';
+const tracingNames = ['xray-sdk', 'opentelemetry', 'otlp-http'] as const satisfies readonly Tracing[];
 const tracings: Record<Tracing, string> = {
   'xray-sdk': '(b) X-Ray SDK (old)',
   opentelemetry: '(c) OpenTelemetry',
+  'otlp-http': '(d) OTel → OTLP/HTTP',
 };
 
 const standIn = (name: string) => join(here, 'stand-ins', name);
@@ -70,6 +77,8 @@ const variants = {
   shipped: {},
   // 4b845ae's tracer with 4b845ae's semver stand-in (only the X-Ray SDK's AWS SDK v2 patcher loads semver).
   xraySdk: { '@repo/logging/tracer': join(here, 'xray-sdk-tracer.ts'), semver: standIn('xray-semver.cjs') },
+  // (d): the shipped tracer exporting OTLP/JSON over HTTP (bench/otlp-http-exporter.ts) instead of UDP.
+  otlpHttp: { '@opentelemetry/sdk-trace': join(here, 'otlp-sdk-trace.ts') },
   noTracer: { '@repo/logging/tracer': standIn('tracer.mjs') },
   neither: { '@repo/logging/tracer': standIn('tracer.mjs'), '@repo/logging/metrics': standIn('metrics.mjs') },
 } as const;
@@ -87,10 +96,10 @@ for (const app of apps) {
 }
 console.log(
   '\n1. Bundle growth (KB): what metrics and each tracer add; growth = shipped ÷ neither − 1' +
-    '\n   (a) = +metrics, no tracing; (b), (c) = what that tracer adds to (a)',
+    '\n   (a) = +metrics, no tracing; (b), (c), (d) = what that tracer adds to (a)',
 );
 console.log(
-  `   ${'function'.padEnd(17)}${'neither'.padStart(8)}${'+metrics'.padStart(10)}${'(b) X-Ray SDK'.padStart(15)}${'(c) OTel'.padStart(10)}` +
+  `   ${'function'.padEnd(17)}${'neither'.padStart(8)}${'+metrics'.padStart(10)}${'(b) X-Ray SDK'.padStart(15)}${'(c) OTel'.padStart(10)}${'(d) OTLP'.padStart(10)}` +
     `   growth (goal ≤ ${percent(growthGoal)})   (c) ≤ ${budget.bundleKb} KB`,
 );
 const growth: Record<
@@ -100,6 +109,7 @@ const growth: Record<
     metricsKb: number;
     xraySdkTracerKb: number;
     tracerKb: number;
+    otlpHttpTracerKb: number;
     shippedKb: number;
     growth: number;
     met: boolean;
@@ -107,7 +117,7 @@ const growth: Record<
   }
 > = {};
 for (const app of apps) {
-  const { shipped, xraySdk, noTracer, neither } = sizes[app] as Record<Variant, number>;
+  const { shipped, xraySdk, otlpHttp, noTracer, neither } = sizes[app] as Record<Variant, number>;
   const grew = shipped / neither - 1;
   const tracerKb = kb(shipped - noTracer);
   growth[app] = {
@@ -115,6 +125,7 @@ for (const app of apps) {
     metricsKb: round(kb(noTracer - neither)),
     xraySdkTracerKb: round(kb(xraySdk - noTracer)),
     tracerKb: round(tracerKb),
+    otlpHttpTracerKb: round(kb(otlpHttp - noTracer)),
     shippedKb: round(kb(shipped)),
     growth: round(grew),
     met: grew <= growthGoal,
@@ -122,7 +133,7 @@ for (const app of apps) {
   };
   console.log(
     `   ${app.padEnd(17)}${fixed(kb(neither)).padStart(8)}${signed(kb(noTracer - neither)).padStart(10)}` +
-      `${signed(kb(xraySdk - noTracer)).padStart(15)}${signed(tracerKb).padStart(10)}` +
+      `${signed(kb(xraySdk - noTracer)).padStart(15)}${signed(tracerKb).padStart(10)}${signed(kb(otlpHttp - noTracer)).padStart(10)}` +
       `   ${percent(grew).padStart(6)} ${verdict(grew <= growthGoal).padEnd(16)}${verdict(tracerKb <= budget.bundleKb).padStart(7)}` +
       `  (${fixed(kb(shipped))} KB shipped)`,
   );
@@ -133,6 +144,7 @@ const coldVariants = [
   { name: 'noTracer', label: '(a) no tracing' },
   { name: 'xraySdk', label: tracings['xray-sdk'] },
   { name: 'shipped', label: tracings.opentelemetry },
+  { name: 'otlpHttp', label: tracings['otlp-http'] },
 ] as const satisfies readonly { name: Variant; label: string }[];
 type ColdVariant = (typeof coldVariants)[number]['name'];
 // GET /users/{id} with an id that is not a UUID: users-api answers 404 before any DynamoDB call, so no
@@ -163,8 +175,10 @@ const coldEnv = {
   _HANDLER: 'index.handler',
   _X_AMZN_TRACE_ID: 'Root=1-6b0912b3-28e02368ba7444aef6f6c61a;Parent=53995c3f42cd8ad8;Sampled=1',
   AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:9',
+  // (d)'s collector: nobody listens either (only init is compared; the first response's POST is refused).
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
 };
-const initMs: Record<ColdVariant, number[]> = { noTracer: [], xraySdk: [], shipped: [] };
+const initMs: Record<ColdVariant, number[]> = { noTracer: [], xraySdk: [], shipped: [], otlpHttp: [] };
 for (let run = 0; run < cold.warmups + cold.runs; run++) {
   // Rotate the order too, so no variant always follows the same one.
   const order = coldVariants.map((_, index) => coldVariants[(index + run) % coldVariants.length]);
@@ -208,10 +222,12 @@ type Arm = 'bare' | 'logged' | 'measured' | 'traced';
 const warmSamples: Record<Tracing, Record<Arm, number[]>> = {
   'xray-sdk': { bare: [], logged: [], measured: [], traced: [] },
   opentelemetry: { bare: [], logged: [], measured: [], traced: [] },
+  'otlp-http': { bare: [], logged: [], measured: [], traced: [] },
 };
 const spans: Record<Tracing, { sent: number; received: number; tracedInvocations: number }> = {
   'xray-sdk': { sent: 0, received: 0, tracedInvocations: 0 },
   opentelemetry: { sent: 0, received: 0, tracedInvocations: 0 },
+  'otlp-http': { sent: 0, received: 0, tracedInvocations: 0 },
 };
 for (const round of warmRounds) {
   for (const tracing of round) {
@@ -234,7 +250,7 @@ const added = (tracing: Tracing, arm: Arm, baseline: Arm) =>
 // The bare, logging and metrics arms are the same code in every child: their figures pool all of them.
 const pooled = (arm: Arm, baseline?: Arm) =>
   median(
-    (['xray-sdk', 'opentelemetry'] as const).flatMap((tracing) =>
+    tracingNames.flatMap((tracing) =>
       warmSamples[tracing][arm].map(
         (value, batch) => value - (baseline ? (warmSamples[tracing][baseline][batch] ?? Number.NaN) : 0),
       ),
@@ -247,10 +263,12 @@ const warmFigures = {
   tracingUs: {
     'xray-sdk': round(added('xray-sdk', 'traced', 'measured')),
     opentelemetry: round(added('opentelemetry', 'traced', 'measured')),
+    'otlp-http': round(added('otlp-http', 'traced', 'measured')),
   },
   loggingMetricsTracingUs: {
     'xray-sdk': round(added('xray-sdk', 'traced', 'bare')),
     opentelemetry: round(added('opentelemetry', 'traced', 'bare')),
+    'otlp-http': round(added('otlp-http', 'traced', 'bare')),
   },
 };
 const warmMet = warmFigures.loggingMetricsTracingUs.opentelemetry <= warmGoalUs;
@@ -258,7 +276,8 @@ const warmTracingMet = warmFigures.tracingUs.opentelemetry <= budget.warmUs;
 const batchesPerTracing = warmRounds.length * warm.batches;
 console.log(
   `\n3. Warm per-invocation overhead (µs; per tracer ${warmRounds.length} child processes × ${warm.batches} rotating` +
-    `\n   batches × ${warm.callsPerBatch} calls, alternating; tracing on, spans over UDP; median of per-batch differences)`,
+    `\n   batches × ${warm.callsPerBatch} calls, alternating; tracing on, spans over UDP, (d) over HTTP; median of per-batch` +
+    '\n   differences)',
 );
 console.log(
   `   bare handler                          ${fixed(warmFigures.bareUs, 2).padStart(8)} µs/invocation`,
@@ -270,7 +289,7 @@ console.log(
 console.log(
   '   + tracing (invocation span, annotation), what the tracer adds to logging + metrics; whole stack:',
 );
-for (const tracing of ['xray-sdk', 'opentelemetry'] as const) {
+for (const tracing of tracingNames) {
   const goals =
     tracing === 'opentelemetry'
       ? `   goals ≤ ${budget.warmUs} µs: ${verdict(warmTracingMet)}; stack ≤ ${warmGoalUs} µs: ${verdict(warmMet)}`
@@ -285,9 +304,10 @@ const lost = (tracing: Tracing) => spans[tracing].sent - spans[tracing].received
 const spansMet = lost('opentelemetry') <= budget.spansLost;
 console.log(
   `\n4. Spans lost under that burst (${batchesPerTracing * warm.callsPerBatch + warmRounds.length * warm.warmupCalls}` +
-    ' traced invocations per tracer, back to back): datagrams sent by the child vs received here',
+    ' traced invocations per tracer, back to back): spans sent by the child (datagrams; (d) spans POSTed)' +
+    '\n   vs received here',
 );
-for (const tracing of ['xray-sdk', 'opentelemetry'] as const) {
+for (const tracing of tracingNames) {
   const { sent, received } = spans[tracing];
   const goal = tracing === 'opentelemetry' ? `   goal ${budget.spansLost} lost: ${verdict(spansMet)}` : '';
   console.log(
@@ -323,8 +343,47 @@ console.log(
     `   (X-Ray SDK: ${lost('xray-sdk')})`,
 );
 
+// Issue 19's export path: the shipped one (c) against (d), OTLP to a collector extension, same tracer.
+const exportPaths = Object.fromEntries(
+  (
+    [
+      ['xrayDaemonUdp', 'shipped', 'opentelemetry'],
+      ['otlpHttpCollector', 'otlpHttp', 'otlp-http'],
+    ] as const
+  ).map(([path, variant, tracing]) => [
+    path,
+    {
+      usersApiBundleKb: round(
+        kb((sizes[cold.app]?.[variant] ?? Number.NaN) - (sizes[cold.app]?.noTracer ?? 0)),
+      ),
+      initAddedMs: round(initAddedMs(variant)),
+      warmAddedUs: warmFigures.tracingUs[tracing],
+      spansLost: lost(tracing),
+    },
+  ]),
+) as Record<
+  'xrayDaemonUdp' | 'otlpHttpCollector',
+  { usersApiBundleKb: number; initAddedMs: number; warmAddedUs: number; spansLost: number }
+>;
+console.log(
+  `\nExport path (same tracer), against no tracing, this run:${'users-api KB'.padStart(16)}${'init ms'.padStart(9)}${'warm µs'.padStart(9)}${'lost'.padStart(6)}`,
+);
+for (const [label, path] of [
+  ['(c) X-Ray segments, UDP to the daemon', 'xrayDaemonUdp'],
+  ['(d) OTLP/HTTP to a collector extension', 'otlpHttpCollector'],
+] as const) {
+  const figures = exportPaths[path];
+  console.log(
+    `   ${label.padEnd(53)}${signed(figures.usersApiBundleKb).padStart(16)}${signed(figures.initAddedMs).padStart(9)}` +
+      `${signed(figures.warmAddedUs, 1).padStart(9)}${String(figures.spansLost).padStart(6)}`,
+  );
+}
+console.log(
+  "   (d)'s collector extension's own init, memory and export to X-Ray are not on this machine: not measured.",
+);
+
 // Tracing that never ran would make every figure above meaningless: each traced invocation sends a span.
-for (const tracing of ['xray-sdk', 'opentelemetry'] as const) {
+for (const tracing of tracingNames) {
   if (spans[tracing].sent < spans[tracing].tracedInvocations) {
     console.log(
       `\nFAIL: ${tracings[tracing]} sent ${spans[tracing].sent} spans for ${spans[tracing].tracedInvocations} traced invocations: was tracing on?`,
@@ -343,14 +402,20 @@ console.log(
       runs: cold.runs,
       warmups: cold.warmups,
       initMs: mapMedians(initStats),
-      initAddedMs: { xraySdk: round(initAddedMs('xraySdk')), opentelemetry: round(initAddedMs('shipped')) },
+      initAddedMs: {
+        xraySdk: round(initAddedMs('xraySdk')),
+        opentelemetry: round(initAddedMs('shipped')),
+        otlpHttp: round(initAddedMs('otlpHttp')),
+      },
       initRatio: {
         xraySdk: round(initStats.xraySdk.median / initStats.noTracer.median),
         opentelemetry: round(initStats.shipped.median / initStats.noTracer.median),
+        otlpHttp: round(initStats.otlpHttp.median / initStats.noTracer.median),
       },
     },
     warm: { ...warm, rounds: warmRounds.length, ...warmFigures, goalUs: warmGoalUs, met: warmMet },
     spans,
+    exportPaths,
     goals,
   })}`,
 );
@@ -368,13 +433,19 @@ function mapMedians(stats: Record<ColdVariant, ReturnType<typeof summarize>>) {
   );
 }
 
-/** One warm child with `tracing`'s tracer, its datagrams counted at a UDP listener of its own. */
+/**
+ * One warm child with `tracing`'s tracer, its spans counted at a UDP listener of its own, or for (d) at an
+ * OTLP/HTTP receiver of its own (as the collector extension's on localhost:4318/v1/traces takes them).
+ */
 async function runWarmChild(
   tracing: Tracing,
 ): Promise<{ samples: Record<Arm, number[]>; sent: number; received: number; tracedInvocations: number }> {
   let received = 0;
   const daemon = await startXRayDaemon(() => {
     received++;
+  });
+  const collector = await startOtlpReceiver((spanCount) => {
+    received += spanCount;
   });
   const child = spawn(
     process.execPath,
@@ -391,6 +462,7 @@ async function runWarmChild(
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_REGION: 'us-east-1',
         AWS_XRAY_DAEMON_ADDRESS: daemon.address,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
         AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
         POWERTOOLS_LOGGER_SAMPLE_RATE: '0',
       },
@@ -405,20 +477,57 @@ async function runWarmChild(
   if (code !== 0 || !line) throw new Error(`warm child (${tracing}) failed (exit ${code}):\n${stderr}`);
   const result = JSON.parse(line.slice('WARM_JSON '.length)) as {
     samples: Record<Arm, number[]>;
-    datagramsSent: number;
+    spansSent: number;
     tracedInvocations: number;
   };
   // Every datagram was sent before the child exited; this process may still be reading them. Wait until all
   // have arrived, or none has for a while (the rest were dropped), not for a fixed time.
-  for (let seen = -1; received > seen && received < result.datagramsSent; ) {
+  for (let seen = -1; received > seen && received < result.spansSent; ) {
     seen = received;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   await daemon.close();
+  await collector.close();
   return {
     samples: result.samples,
-    sent: result.datagramsSent,
+    sent: result.spansSent,
     received,
     tracedInvocations: result.tracedInvocations,
+  };
+}
+
+/** A local OTLP/HTTP (JSON) trace receiver on a free loopback port: counts the spans of each request, answers 200. */
+async function startOtlpReceiver(
+  onSpans: (count: number) => void,
+): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      if (request.method === 'POST' && request.url === '/v1/traces') {
+        const { resourceSpans = [] } = JSON.parse(body) as {
+          resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[];
+        };
+        onSpans(
+          resourceSpans
+            .flatMap(({ scopeSpans = [] }) => scopeSpans)
+            .reduce((count, { spans = [] }) => count + spans.length, 0),
+        );
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

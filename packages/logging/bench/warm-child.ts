@@ -2,10 +2,13 @@
  * The warm-overhead measurement of bench.ts, in a process of its own: the parent sets Lambda's environment
  * (the X-Ray SDK reads it at import) and points AWS_XRAY_DAEMON_ADDRESS at its UDP listener; stdout goes to
  * /dev/null (a real write per log/EMF line, as Lambda's log pipe gets). Results: one JSON line on stderr.
- * Usage: warm-child.ts <settings JSON> <tracer: opentelemetry | xray-sdk>. One tracer per process: the X-Ray
- * SDK's cls-hooked enables a process-wide async hook that would tax every other arm in the same process.
+ * Usage: warm-child.ts <settings JSON> <tracer: opentelemetry | xray-sdk | otlp-http>. One tracer per process:
+ * the X-Ray SDK's cls-hooked enables a process-wide async hook that would tax every other arm in the same
+ * process. otlp-http is the shipped tracer exporting OTLP/JSON over HTTP (bench/otlp-http-exporter.ts) to
+ * OTEL_EXPORTER_OTLP_ENDPOINT, the parent's receiver, as it would to a collector extension.
  */
 import dgram from 'node:dgram';
+import { registerHooks } from 'node:module';
 import middy from '@middy/core';
 import { lambdaTraceHeader } from '@repo/aws-local/xray-daemon';
 import { lambdaContext } from '@repo/testing/lambda-context';
@@ -15,8 +18,18 @@ const { createLogger } = await import('../src/logger.ts');
 const { withLogging } = await import('../src/middleware.ts');
 const { createMetrics, withMetrics } = await import('../src/metrics.ts');
 const tracerVariant = process.argv[3] ?? 'opentelemetry';
-if (tracerVariant !== 'opentelemetry' && tracerVariant !== 'xray-sdk')
-  throw new Error(`unknown tracer ${tracerVariant}: opentelemetry or xray-sdk`);
+if (tracerVariant !== 'opentelemetry' && tracerVariant !== 'xray-sdk' && tracerVariant !== 'otlp-http')
+  throw new Error(`unknown tracer ${tracerVariant}: opentelemetry, xray-sdk or otlp-http`);
+if (tracerVariant === 'otlp-http') {
+  // As bench.ts's esbuild alias does for the bundle: src/tracer.ts gets the SDK whose provider exports OTLP.
+  const standIn = new URL('./otlp-sdk-trace.ts', import.meta.url).href;
+  registerHooks({
+    resolve: (specifier, context, nextResolve) =>
+      specifier === '@opentelemetry/sdk-trace' && context.parentURL?.endsWith('/src/tracer.ts')
+        ? { url: standIn, shortCircuit: true }
+        : nextResolve(specifier, context),
+  });
+}
 // Both tracers send over node:dgram: a datagram counts as sent when its send callback runs (Node re-calls
 // send() itself on an unbound socket's first datagram, so counting the calls would count that one twice).
 let datagramsSent = 0;
@@ -35,6 +48,9 @@ dgram.Socket.prototype.send = function countedSend(this: dgram.Socket, ...args: 
   }
   return (send as (...sendArgs: unknown[]) => void).apply(this, args);
 } as typeof send;
+const { exported } = await import('./otlp-http-exporter.ts');
+/** Spans sent so far: datagrams for the UDP paths, spans handed to a request for OTLP/HTTP. */
+const spansSent = () => (tracerVariant === 'otlp-http' ? exported.spans : datagramsSent);
 const { createTracer, withTracing, annotate } = (await import(
   tracerVariant === 'xray-sdk' ? './xray-sdk-tracer.ts' : '../src/tracer.ts'
 )) as typeof import('../src/tracer.ts');
@@ -102,11 +118,12 @@ async function timeCalls(invoke: Invoke, calls: number): Promise<number> {
   }
   if (invoke === traced) {
     tracedInvocations += calls;
-    // The OpenTelemetry tracer has sent each span before its invocation returns; the X-Ray SDK queues its
-    // subsegments and sends them one by one afterwards. The batch ends when its spans are sent, so that
-    // sending is timed with the tracer that causes it, not with whichever arm runs next.
+    // The OpenTelemetry tracer has sent each span before its invocation returns (over OTLP/HTTP, the
+    // collector has even answered); the X-Ray SDK queues its subsegments and sends them one by one
+    // afterwards. The batch ends when its spans are sent, so that sending is timed with the tracer that
+    // causes it, not with whichever arm runs next.
     const deadline = Date.now() + 10_000;
-    while (datagramsSent < tracedInvocations && Date.now() < deadline)
+    while (spansSent() < tracedInvocations && Date.now() < deadline)
       await new Promise((resolve) => setImmediate(resolve));
   }
   return Number(process.hrtime.bigint() - started) / 1_000 / calls;
@@ -123,4 +140,4 @@ for (let batch = 0; batch < batches; batch++) {
   const order = names.map((_, index) => names[(index + batch) % names.length] as Name);
   for (const name of order) samples[name].push(await timeCalls(variants[name], callsPerBatch));
 }
-process.stderr.write(`WARM_JSON ${JSON.stringify({ samples, datagramsSent, tracedInvocations })}\n`);
+process.stderr.write(`WARM_JSON ${JSON.stringify({ samples, spansSent: spansSent(), tracedInvocations })}\n`);

@@ -8,7 +8,7 @@ import { xrayTraceId } from './xray-ids.ts';
  * Finished OpenTelemetry spans as X-Ray segment documents, sent over UDP to the X-Ray daemon that Lambda
  * runs beside a function with `Tracing: Active` — the documents the X-Ray SDK sent, so the X-Ray console,
  * `annotation.*` searches and this repo's local daemon (@repo/aws-local/xray-daemon) read them unchanged.
- * Provisional: the export path is still to be chosen by measurement (issue 19).
+ * The export path chosen by measurement (issue 19): see the package README, "Export".
  */
 
 /** The span attributes that X-Ray indexes as annotations (searchable: `annotation.objectKey = "…"`). */
