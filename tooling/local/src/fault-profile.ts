@@ -172,21 +172,25 @@ function arrayOf(value: unknown, field: string, problems: string[]): unknown[] {
 }
 
 /**
- * Decides, rule by rule, whether a fault fires: each rule keeps its own count, and probabilities draw from
- * one seeded generator (seededRandom), so a run with the same seed and the same calls in the same order
- * injects the same faults. Returns the first rule that matches and fires.
+ * Decides, rule by rule, whether a fault fires: each rule keeps its own count and draws its probability
+ * from its own seeded generator (seededRandom, seeded from the run's seed and the rule's place in the
+ * profile). So a rule's n-th matching call meets the same decision in every run with the same seed, however
+ * the calls of other services, functions and concurrent environments interleave with it — the functions
+ * run concurrently, and one shared stream would hand a throttle to whichever call happened to come first.
+ * Returns the first rule that matches and fires.
  */
 export function faultDecider<Rule extends Frequency>(
   rules: readonly Rule[],
   seed: number,
 ): FaultDecider<Rule> {
   const fired = new Map<Rule, number>();
-  const random = seededRandom(seed);
+  const draws = new Map(rules.map((rule, index) => [rule, seededRandom(ruleSeed(seed, index))]));
   const decide = (matches: (rule: Rule) => boolean): Rule | undefined => {
     for (const rule of rules) {
       if (!matches(rule)) continue;
       const times = fired.get(rule) ?? 0;
-      const fires = rule.count !== undefined ? times < rule.count : random() < (rule.probability ?? 0);
+      const draw = draws.get(rule) as () => number;
+      const fires = rule.count !== undefined ? times < rule.count : draw() < (rule.probability ?? 0);
       if (fires) {
         fired.set(rule, times + 1);
         return rule;
@@ -195,6 +199,11 @@ export function faultDecider<Rule extends Frequency>(
     return undefined;
   };
   return Object.assign(decide, { timesFired: (rule: Rule) => fired.get(rule) ?? 0 });
+}
+
+/** The seed of rule `index`'s own stream: the run's seed and the index mixed, so neighbours do not correlate. */
+function ruleSeed(seed: number, index: number): number {
+  return Math.imul(seed ^ Math.imul(index + 1, 0x9e3779b9), 0x85ebca6b) >>> 0;
 }
 
 /** Picks the first matching rule that fires (see faultDecider), and says how often each rule fired. */

@@ -13,6 +13,10 @@ import { payloadOf } from './forged-token.ts';
 // The repo's stack under each shipped fault profile, with a fixed seed so that a run replays: the
 // promises the functions make (acknowledged writes readable, an upload recorded once, announced with one
 // deduplication key, resized) hold despite the faults. One pnpm dev per profile, one after another.
+// Each rule draws from its own stream of the seed, so a rule's n-th matching call is decided the same way
+// in every run however the environments interleave: with seed 7, throttling's PutItem rule fires on the
+// first PutItem (the users API's create, upload-processor's first record) and dying-environments' first
+// two inits fail and its timeouts fall on the upload functions' invocations.
 const seed = '7';
 
 let dev: DevProcess | undefined;

@@ -81,6 +81,25 @@ describe('faultDecider', () => {
     expect(run(43)).not.toEqual(first);
   });
 
+  it('decides a rule’s n-th call the same way however other rules’ calls interleave with it', () => {
+    const probable: AwsFaultRule[] = [
+      { service: 'sns', probability: 0.5, fault: { kind: 'reset' } },
+      { service: 's3', probability: 0.25, fault: { kind: 'reset' } },
+    ];
+    const s3 = (rule: AwsFaultRule) => rule.service === 's3';
+    const sns = (rule: AwsFaultRule) => rule.service === 'sns';
+    const alone = faultDecider(probable, 7);
+    const interleaved = faultDecider(probable, 7);
+
+    const s3Alone = Array.from({ length: 200 }, () => alone(s3) !== undefined);
+    const s3Interleaved = Array.from({ length: 200 }, (_, index) => {
+      for (let other = 0; other < index % 3; other++) interleaved(sns);
+      return interleaved(s3) !== undefined;
+    });
+
+    expect(s3Interleaved).toEqual(s3Alone);
+  });
+
   it('fires nothing for a call no rule matches', () => {
     const decide = faultDecider(rules, 1);
 
