@@ -1,6 +1,6 @@
 // @ts-check
 import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { basename, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import writeFileAtomic from 'write-file-atomic';
@@ -68,12 +68,13 @@ export async function bundleLambda({
       '@aws-sdk/credential-provider-node': lambdaCredentials,
       ...alias,
     },
+    plugins: [builtinsWithoutEsmFacades],
     metafile: true,
     write: false,
     logLevel: 'warning',
-    // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
+    // A CommonJS dependency's require() of something not known at build time still needs a require.
     banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
     },
   });
   await mkdir(outDir, { recursive: true });
@@ -85,6 +86,34 @@ export async function bundleLambda({
   const bytes = result.metafile.outputs[relative(appDir, join(layoutDir, 'index.mjs'))]?.bytes;
   return { outFile: join(outDir, 'index.mjs'), bytes, metafile: result.metafile };
 }
+
+/**
+ * Node built-ins reach the bundle as `process.getBuiltinModule(id)` (Node ≥ 22.3), never as ES-module
+ * imports. An `import … from 'node:http'` makes Node build an ES-module facade of the built-in, and
+ * building it reads every export — `http`'s lazy `WebSocket`, `CloseEvent` and `MessageEvent` getters
+ * among them, which load undici, and with it http2, tls, worker_threads and assert: 21 ms on Node 24.22
+ * against 2.6 ms for the same module through require (nodejs/node#59686, open); `fs`, `fs/promises` and
+ * `process` pull in readline and the REPL's history the same way. esbuild then wraps each built-in as a
+ * CommonJS module and reads its exports only where the code uses them. Measured in users-api's bench
+ * (apps/users-api/README.md, Performance). No esbuild option does this (`platform: 'node'` keeps
+ * built-ins as external imports in ESM output), hence this plugin.
+ * @type {import('esbuild').Plugin}
+ */
+const builtinsWithoutEsmFacades = {
+  name: 'builtins-without-esm-facades',
+  setup(build) {
+    const names = new Set(builtinModules);
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, ({ path }) => {
+      const name = path.replace(/^node:/, '');
+      if (!path.startsWith('node:') && !names.has(name)) return undefined;
+      return { path: `node:${name}`, namespace: 'node-builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, ({ path }) => ({
+      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(path)});`,
+      loader: 'js',
+    }));
+  },
+};
 
 // Resolved through this workspace's own dependency: `pnpm install` is all that sam build (lambda.mk) needs.
 const shims = createRequire(import.meta.url);

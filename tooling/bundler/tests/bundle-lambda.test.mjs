@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bundleLambda } from '../src/bundle-lambda.mjs';
 
@@ -110,5 +112,39 @@ describe('bundleLambda', () => {
     const module = await import(join(older, 'index.mjs'));
     expect(await module.handler({ name: 'ada' })).toBe('ada');
     expect(await module.handler()).toBe('none');
+  });
+  it('takes Node built-ins through process.getBuiltinModule, so no ES-module facade loads what the code never uses', async () => {
+    // Prepare: the import shapes the SDK and our packages use — named, default, namespace, dynamic
+    const dir = await app(
+      [
+        "import { STATUS_CODES } from 'node:http';",
+        "import fs from 'fs';",
+        "import * as crypto from 'node:crypto';",
+        'export const handler = async () => {',
+        "  const { AsyncLocalStorage } = await import('node:async_hooks');",
+        "  return [STATUS_CODES[404], typeof fs.readFileSync, crypto.createHash('sha256').update('a').digest('hex').slice(0, 8), typeof AsyncLocalStorage];",
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const { outFile } = await bundleLambda({ appDir: dir });
+    const probe = [
+      `const { handler } = await import(${JSON.stringify(outFile)});`,
+      'const result = await handler();',
+      "const loaded = process.moduleLoadList.filter((name) => /undici|http2|worker_threads|readline|repl/.test(name));",
+      'console.log(JSON.stringify({ result, loaded }));',
+    ].join('\n');
+
+    // Act: a fresh Node process, as a cold start is
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', probe]);
+
+    // Assess: it works, its source has no import of a built-in, and http did not drag undici in
+    const code = await readFile(outFile, 'utf8');
+    expect(code).not.toMatch(/\bfrom\s*["'](node:)?(http|fs|crypto|async_hooks|module)["']/);
+    expect(code).not.toMatch(/\bimport\s*\(\s*["']node:/);
+    expect(JSON.parse(stdout)).toEqual({
+      result: ['Not Found', 'function', 'ca978112', 'function'],
+      loaded: [],
+    });
   });
 });
