@@ -13,21 +13,28 @@ NODE := $(ROOT_DIR)/node_modules/.bin/node
 # compares them through `make print-arch`. Lambda's names: arm64 | x86_64.
 LAMBDA_ARCH ?= arm64
 NODE_CPU := $(if $(filter arm64,$(LAMBDA_ARCH)),arm64,$(if $(filter x86_64,$(LAMBDA_ARCH)),x64))
+# Must equal the function's Runtime in template.yaml (Globals) — compared by the template test through
+# `make print-runtime`: the artifact's compile cache is made by that runtime's Node.js (compile-cache.mjs).
+LAMBDA_RUNTIME ?= nodejs24.x
 
 lambda-check:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "error: ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
 
-# Bundled straight into the artifact (shared packages come from the workspace's source). It never
-# touches apps/<app>/dist, which `pnpm build` owns and other tasks may be reading while sam build runs.
+# Bundled straight into the artifact (shared packages come from the workspace's source), with Node's
+# compile cache for the bundle. It never touches apps/<app>/dist, which `pnpm build` owns and other tasks
+# may be reading while sam build runs.
 lambda-bundle: lambda-check
-	cd "$(APP_DIR)" && "$(NODE)" "$(LAMBDA_MK_DIR)/bin/bundle-lambda.mjs" --artifact "$(ARTIFACTS_DIR)"
+	@test -n "$(NODE_CPU)" || { echo "error: LAMBDA_ARCH must be arm64 or x86_64, not '$(LAMBDA_ARCH)'" >&2; exit 1; }
+	cd "$(APP_DIR)" && "$(NODE)" "$(LAMBDA_MK_DIR)/bin/bundle-lambda.mjs" --artifact "$(ARTIFACTS_DIR)" --runtime $(LAMBDA_RUNTIME) --arch $(NODE_CPU)
 
 # sharp is native and stays out of the bundle: copied into the artifact for this architecture only.
 lambda-sharp: lambda-bundle
-	@test -n "$(NODE_CPU)" || { echo "error: LAMBDA_ARCH must be arm64 or x86_64, not '$(LAMBDA_ARCH)'" >&2; exit 1; }
 	"$(NODE)" "$(LAMBDA_MK_DIR)/bin/install-sharp.mjs" --app "$(APP_DIR)" --cpu $(NODE_CPU) "$(ARTIFACTS_DIR)"
 
 print-arch:
 	@echo $(LAMBDA_ARCH)
 
-.PHONY: lambda-check lambda-bundle lambda-sharp print-arch
+print-runtime:
+	@echo $(LAMBDA_RUNTIME)
+
+.PHONY: lambda-check lambda-bundle lambda-sharp print-arch print-runtime

@@ -20,14 +20,12 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { startMoto } from '@repo/aws-local/moto';
-import { nodeBinary } from '@repo/node/node-path';
+import { nodeLauncher } from '@repo/node/node-path';
 import { readTemplate, serverlessFunctions } from '@repo/sam-template/read-template';
 import sharp from 'sharp';
 import { elfMachine, elfMachines } from '../../../tooling/bundler/bin/install-sharp.mjs';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const sysroot = '/usr/aarch64-linux-gnu';
-const aptPackages = 'qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross';
 // @repo/image's default sizes (boxes in px); the handler must write all four.
 const sizes = [
   { name: 'thumbnail', box: 150 },
@@ -43,7 +41,6 @@ const runtime = String(
     .Runtime,
 );
 const nodeMajor = Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1]);
-const nodeArm64Path = nodeBinary(nodeMajor, 'arm64')?.path;
 
 class SmokeTestError extends Error {
   name = 'SmokeTestError';
@@ -60,26 +57,14 @@ async function step(name, action) {
   }
 }
 
-/** How to start an arm64 process here: natively on linux/arm64, else through qemu-user with Debian's sysroot. */
+/** How to start the function's arm64 Node.js here: natively on linux/arm64, else under qemu-user (@repo/node). */
 function arm64Launcher() {
-  if (!nodeArm64Path) {
-    throw new SmokeTestError(
-      `ImageResizerFunction runs on ${runtime}, and @repo/node (tooling/node) brings no arm64 Node.js ${nodeMajor}`,
-    );
+  try {
+    const { command, args } = nodeLauncher(nodeMajor, 'arm64');
+    return { command, args };
+  } catch (error) {
+    throw new SmokeTestError(`ImageResizerFunction runs on ${runtime}: ${error.message}`);
   }
-  if (process.platform === 'linux' && process.arch === 'arm64') return { command: nodeArm64Path, args: [] };
-  const missing = [];
-  if (spawnSync('qemu-aarch64-static', ['--version']).error) missing.push('qemu-aarch64-static');
-  if (!existsSync(join(sysroot, 'lib/ld-linux-aarch64.so.1')))
-    missing.push(`${sysroot}/lib/ld-linux-aarch64.so.1`);
-  if (!existsSync(join(sysroot, 'lib/libstdc++.so.6'))) missing.push(`${sysroot}/lib/libstdc++.so.6`);
-  if (missing.length > 0) {
-    throw new SmokeTestError(
-      `cannot run arm64 binaries: ${missing.join(', ')} missing.\n` +
-        `Install the emulator and the arm64 C/C++ runtime (Debian/Ubuntu): sudo apt-get install ${aptPackages}`,
-    );
-  }
-  return { command: 'qemu-aarch64-static', args: ['-L', sysroot, nodeArm64Path] };
 }
 
 /** Runs the function's Makefile target as `sam build` does (build_in_source), into a fresh folder. */

@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 // By the package's own name, not relatively: the observability bench swaps these modules for no-op
 // stand-ins with esbuild aliases, which match package specifiers only.
+import { compileCacheMiss } from '@repo/logging/compile-cache';
 import type { CorrelationIdOf } from '@repo/logging/correlation';
 import { createLogger, type LoggerSettings } from '@repo/logging/logger';
 import { createMetrics, withMetrics } from '@repo/logging/metrics';
@@ -21,10 +22,23 @@ export interface Observability {
   tracer: Tracer;
 }
 
-/** Builds the function's logger, metrics and tracer; call it once at module scope. */
+/**
+ * Builds the function's logger, metrics and tracer; call it once at module scope. A cold start that
+ * missed the artifact's compile cache says so at WARN, once: the function works, only its cold starts
+ * compile the bundle, until the build's Node.js and the runtime's agree again.
+ */
 export function createObservability({ serviceName, logLevel }: LoggerSettings): Observability {
+  const logger = createLogger({ serviceName, logLevel });
+  const miss = compileCacheMiss();
+  if (miss) {
+    logger.warn(
+      'Compile cache not used: the artifact has none for this Node.js; cold starts compile the bundle. ' +
+        'Build with the Node.js the runtime runs (.node-version) or pin the runtime (RuntimeVersionArn).',
+      { compileCache: miss },
+    );
+  }
   return {
-    logger: createLogger({ serviceName, logLevel }),
+    logger,
     metrics: createMetrics({ serviceName }),
     tracer: createTracer({ serviceName }),
   };

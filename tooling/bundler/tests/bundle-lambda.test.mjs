@@ -131,7 +131,7 @@ describe('bundleLambda', () => {
     const probe = [
       `const { handler } = await import(${JSON.stringify(outFile)});`,
       'const result = await handler();',
-      "const loaded = process.moduleLoadList.filter((name) => /undici|http2|worker_threads|readline|repl/.test(name));",
+      'const loaded = process.moduleLoadList.filter((name) => /undici|http2|worker_threads|readline|repl/.test(name));',
       'console.log(JSON.stringify({ result, loaded }));',
     ].join('\n');
 

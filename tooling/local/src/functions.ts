@@ -161,7 +161,8 @@ export function localFunctions(
  * What the local stack does something with, or what has no behaviour to reproduce (a description, tags,
  * a name); every other property of a function is named at start-up. `Events` are read by the event
  * sources and the API; `Runtime` picks the Node.js (or is refused), `PackageType`, `InlineCode` and
- * `Layers` have messages of their own.
+ * `Layers` have messages of their own. `RuntimeManagementConfig` picks which version of a runtime Lambda
+ * runs; here each runtime has one, the repository's Node.js of its major.
  */
 const appliedFunctionProperties = new Set([
   'CodeUri',
@@ -181,13 +182,23 @@ const appliedFunctionProperties = new Set([
   'Description',
   'Tags',
   'PropagateTags',
+  'RuntimeManagementConfig',
 ]);
+
+/**
+ * What the template's NODE_COMPILE_CACHE names is the artifact's build-time cache under /var/task
+ * (tooling/bundler/src/compile-cache.mjs). pnpm dev's bundles carry none, and Node.js would try to make
+ * that folder on this machine: the functions run here without one.
+ */
+const artifactOnlyVariables = new Set(['NODE_COMPILE_CACHE', 'NODE_COMPILE_CACHE_PORTABLE']);
 
 function templateVariables(properties: Record<string, unknown>, stack: LocalStack): Record<string, string> {
   const variables =
     (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   return Object.fromEntries(
-    Object.entries(variables).map(([name, value]) => [name, String(resolveIntrinsics(value, stack))]),
+    Object.entries(variables)
+      .filter(([name]) => !artifactOnlyVariables.has(name))
+      .map(([name, value]) => [name, String(resolveIntrinsics(value, stack))]),
   );
 }
 

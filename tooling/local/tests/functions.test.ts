@@ -82,6 +82,34 @@ describe('localFunctions', () => {
     expect(current?.node.version).toMatch(/^24\.\d+\.\d+$/);
   });
 
+  it('leaves out the compile cache the template names for the artifact under /var/task, and passes the rest', () => {
+    const template = {
+      Globals: {
+        Function: {
+          Runtime: 'nodejs24.x',
+          RuntimeManagementConfig: { UpdateRuntimeOn: 'Auto' },
+          Environment: {
+            Variables: {
+              NODE_OPTIONS: '--enable-source-maps',
+              NODE_COMPILE_CACHE: '/var/task/.node-compile-cache',
+              NODE_COMPILE_CACHE_PORTABLE: '1',
+            },
+          },
+        },
+      },
+      Resources: {
+        Api: { Type: 'AWS::Serverless::Function', Properties: { CodeUri: 'api/', Handler: 'index.handler' } },
+      },
+    } as unknown as Template;
+
+    const { specs, unsupported } = functionsOf(template);
+
+    expect(specs[0]?.environment).toMatchObject({ NODE_OPTIONS: '--enable-source-maps' });
+    expect(Object.keys(specs[0]?.environment ?? {})).not.toContain('NODE_COMPILE_CACHE');
+    expect(Object.keys(specs[0]?.environment ?? {})).not.toContain('NODE_COMPILE_CACHE_PORTABLE');
+    expect(unsupported).toEqual([]);
+  });
+
   it('refuses every function whose Runtime it cannot run, naming it, its runtime and what it runs', () => {
     const fn = (Runtime?: string) => ({
       Type: 'AWS::Serverless::Function',

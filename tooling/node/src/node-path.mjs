@@ -1,5 +1,6 @@
 // @ts-check
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch as hostArch } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -65,4 +66,37 @@ export function installedMajors() {
 export function nodeForRuntime(runtime) {
   const match = /^nodejs(\d+)\.x$/.exec(runtime);
   return match ? nodeBinary(Number(match[1])) : undefined;
+}
+
+/** Debian's arm64 C/C++ runtime, which qemu-user loads the arm64 Node.js against on an x64 host. */
+const arm64Sysroot = '/usr/aarch64-linux-gnu';
+/** What to install for that (Debian/Ubuntu). */
+export const arm64AptPackages = 'qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross';
+
+/**
+ * How to start Node.js `major` for `arch` here: `{ command, args }`, the args coming before the script's
+ * own. Natively when the machine is that architecture; an arm64 build on an x64 host under qemu-user with
+ * Debian's arm64 sysroot. Throws an Error saying what is missing (the build, the emulator, the sysroot).
+ * @param {number} major
+ * @param {Arch} arch
+ * @returns {{ command: string, args: string[], version: string }}
+ */
+export function nodeLauncher(major, arch) {
+  const build = nodeBinary(major, arch);
+  if (!build) throw new Error(`@repo/node (tooling/node) brings no ${arch} Node.js ${major}`);
+  if (arch === hostArch()) return { command: build.path, args: [], version: build.version };
+  if (arch !== 'arm64' || hostArch() !== 'x64') {
+    throw new Error(`cannot run ${arch} binaries on a ${hostArch()} machine`);
+  }
+  const missing = [];
+  if (spawnSync('qemu-aarch64-static', ['--version']).error) missing.push('qemu-aarch64-static');
+  for (const file of ['lib/ld-linux-aarch64.so.1', 'lib/libstdc++.so.6']) {
+    if (!existsSync(join(arm64Sysroot, file))) missing.push(join(arm64Sysroot, file));
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `cannot run arm64 binaries: ${missing.join(', ')} missing. Install the emulator and the arm64 C/C++ runtime (Debian/Ubuntu): sudo apt-get install ${arm64AptPackages}`,
+    );
+  }
+  return { command: 'qemu-aarch64-static', args: ['-L', arm64Sysroot, build.path], version: build.version };
 }

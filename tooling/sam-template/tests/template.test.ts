@@ -1,8 +1,9 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { compileCacheDirName, lambdaBootstrapV8Flags } from '@repo/bundler/compile-cache';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   findWorkspaceRoot,
@@ -105,13 +106,18 @@ const stack: LocalStack = {
 };
 
 /** What Lambda would give the function: the template's variables plus the runtime's own. */
-function lambdaEnvironment(fn: ServerlessFunction): Record<string, string> {
+function lambdaEnvironment(fn: ServerlessFunction, taskRoot: string): Record<string, string> {
   const variables = (fn.properties.Environment as { Variables?: Record<string, unknown> } | undefined)
     ?.Variables;
+  // The artifact stands where Lambda unpacks it: a path the template gives under /var/task is the artifact's.
+  const inTaskRoot = (value: string) => value.replace(/^\/var\/task(?=\/|$)/, taskRoot);
   return {
     PATH: process.env.PATH ?? '',
     ...Object.fromEntries(
-      Object.entries(variables ?? {}).map(([name, value]) => [name, String(resolveIntrinsics(value, stack))]),
+      Object.entries(variables ?? {}).map(([name, value]) => [
+        name,
+        inTaskRoot(String(resolveIntrinsics(value, stack))),
+      ]),
     ),
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
@@ -129,10 +135,10 @@ if (typeof module[exportName] !== 'function') {
 }`;
 
 /** Imports the handler file in a fresh node process with exactly `env`: a Lambda cold start. */
-function coldStart(file: string, exportName: string, env: Record<string, string>) {
+function coldStart(file: string, exportName: string, env: Record<string, string>, flags: string[] = []) {
   return run(
     process.execPath,
-    ['--input-type=module', '--eval', importScript, pathToFileURL(file).href, exportName],
+    [...flags, '--input-type=module', '--eval', importScript, pathToFileURL(file).href, exportName],
     { env },
   );
 }
@@ -250,11 +256,62 @@ describe.each(functions)('serverless function $logicalId', (fn) => {
   });
 
   it('starts with only the environment the template gives it (every required variable is set)', () => {
-    const { file, exportName } = handlerFile(fn, buildArtifacts(fn));
+    const artifactsDir = buildArtifacts(fn);
+    const { file, exportName } = handlerFile(fn, artifactsDir);
 
-    const result = coldStart(String(file), exportName, lambdaEnvironment(fn));
+    const result = coldStart(String(file), exportName, lambdaEnvironment(fn, artifactsDir));
 
     expect(result.status, `importing ${file} failed:\n${shortLines(result.stderr)}`).toBe(0);
+  });
+
+  it('ships a compile cache of its bundle that the Node.js of its runtime accepts at its first start', () => {
+    const artifactsDir = buildArtifacts(fn);
+    const { file, exportName } = handlerFile(fn, artifactsDir);
+    const env: Record<string, string> = {
+      ...lambdaEnvironment(fn, artifactsDir),
+      NODE_DEBUG_NATIVE: 'COMPILE_CACHE',
+    };
+
+    // As Lambda's bootstrap starts Node.js: the flags that name the cache's folder (compile-cache.mjs).
+    const result = coldStart(String(file), exportName, env, lambdaBootstrapV8Flags);
+
+    expect(result.status, shortLines(result.stderr)).toBe(0);
+    expect(env.NODE_COMPILE_CACHE).toBe(join(artifactsDir, compileCacheDirName));
+    expect(result.stderr).toMatch(/V8 code cache for ESM file:\S*\/index\.mjs was accepted/);
+    expect(`${result.stdout}${result.stderr}`).not.toContain('Compile cache not used');
+  });
+
+  it('says once, at WARN, when it starts on a Node.js its compile cache was not made for, and runs', () => {
+    const artifactsDir = buildArtifacts(fn);
+    const { file, exportName } = handlerFile(fn, artifactsDir);
+
+    const made = readdirSync(join(artifactsDir, compileCacheDirName));
+
+    // Without Lambda's --expose-gc, Node.js looks for a cache folder of another name: a miss
+    const result = coldStart(String(file), exportName, lambdaEnvironment(fn, artifactsDir));
+
+    expect(result.status, shortLines(result.stderr)).toBe(0);
+    const warnings = `${result.stdout}${result.stderr}`
+      .split('\n')
+      .filter((line) => line.includes('Compile cache not used'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(String(warnings[0]))).toMatchObject({
+      level: 'WARN',
+      compileCache: {
+        running: `${process.version}-${process.arch}`,
+        // the folder the build made (where the artifact is writable, as here, Node.js adds its own, empty)
+        shipped: expect.arrayContaining(made),
+      },
+    });
+  });
+
+  it('names the runtime the template gives it to the Makefile that makes its compile cache', () => {
+    const makefile = join(root, String(fn.properties.CodeUri), 'Makefile');
+    const { LAMBDA_RUNTIME: _ignored, ...env } = process.env;
+
+    const printed = run('make', ['-s', '--makefile', makefile, 'print-runtime'], { env });
+
+    expect(printed.stdout.trim()).toBe(fn.properties.Runtime);
   });
 
   it('logs to its own log group, which has a retention period', () => {
@@ -281,11 +338,9 @@ describe('the cold-start environment check', () => {
   it('fails, naming the variable, when the template leaves out one the config requires', () => {
     const fn = functions.find(({ logicalId }) => logicalId === 'UsersApiFunction');
     expect(fn, 'UsersApiFunction is no longer in template.yaml: pick another function').toBeDefined();
-    const { file, exportName } = handlerFile(
-      fn as ServerlessFunction,
-      buildArtifacts(fn as ServerlessFunction),
-    );
-    const { USERS_TABLE_NAME, ...withoutTable } = lambdaEnvironment(fn as ServerlessFunction);
+    const artifactsDir = buildArtifacts(fn as ServerlessFunction);
+    const { file, exportName } = handlerFile(fn as ServerlessFunction, artifactsDir);
+    const { USERS_TABLE_NAME, ...withoutTable } = lambdaEnvironment(fn as ServerlessFunction, artifactsDir);
     expect(USERS_TABLE_NAME).toBeDefined();
 
     const result = coldStart(String(file), exportName, withoutTable);
