@@ -3,20 +3,10 @@ import { spawn } from 'node:child_process';
 import { chmod, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { nodeLauncher } from '@repo/node/node-path';
+import { lambdaNodeArgs, nodeLauncher } from '@repo/node/node-path';
 
 /** The folder, beside `index.mjs` in an artifact, that holds Node's compile cache for it. */
 export const compileCacheDirName = '.node-compile-cache';
-
-/**
- * The V8 flags Lambda's Node.js bootstrap starts every function with that change the cache: Node names
- * its cache folder after a hash of the V8 flags, and `--expose-gc` changes it (measured on Node 24.22:
- * 964aae3f without it, 1c717fce with). The bootstrap's heap sizes (`--max-semi-space-size`,
- * `--max-old-space-size`) and `--max-http-header-size` leave it unchanged, as do NODE_OPTIONS' Node
- * options such as `--enable-source-maps`; the CPU model does not enter either (checked under qemu as
- * Neoverse-N1, Cortex-A72 and A64FX: the same folder, the cache accepted).
- */
-export const lambdaBootstrapV8Flags = ['--expose-gc'];
 
 /**
  * Writes Node's module compile cache for `<artifactDir>/index.mjs` into `<artifactDir>/.node-compile-cache`,
@@ -58,7 +48,11 @@ export async function writeCompileCache({ artifactDir, runtime, arch }) {
   ].join('\n');
   const stdout = await run(command, [
     ...args,
-    ...lambdaBootstrapV8Flags,
+    // As Lambda's bootstrap starts node: Node names the cache's folder after a hash of the V8 flags, and
+    // --expose-gc is in it (964aae3f without, 1c717fce with, on Node 24.22); the heap sizes (any memory
+    // size), --max-http-header-size, NODE_OPTIONS' --enable-source-maps and the CPU model are not
+    // (checked under qemu as Neoverse-N1, Cortex-A72 and A64FX: the same folder, the cache accepted).
+    ...lambdaNodeArgs(128),
     '--input-type=module',
     '-e',
     script,

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { nodeLauncher } from '@repo/node/node-path';
+import { lambdaNodeArgs, nodeLauncher } from '@repo/node/node-path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bundleLambda } from '../src/bundle-lambda.mjs';
-import { compileCacheDirName, lambdaBootstrapV8Flags, writeCompileCache } from '../src/compile-cache.mjs';
+import { compileCacheDirName, writeCompileCache } from '../src/compile-cache.mjs';
 
 const exec = promisify(execFile);
 const hostArch = /** @type {'x64' | 'arm64'} */ (process.arch);
@@ -53,20 +53,12 @@ async function artifact() {
  * template's NODE_COMPILE_CACHE pointing into the task root, and Node's compile-cache debug log on.
  * @param {{ command: string, args: string[] }} node @param {string} taskRoot @param {string[]} [flags]
  */
-async function coldStart(node, taskRoot, flags = lambdaBootstrapV8Flags) {
+async function coldStart(node, taskRoot, flags = lambdaNodeArgs(512)) {
   const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(join(taskRoot, 'index.mjs')).href)});
 console.log(JSON.stringify(await handler({ text: 'a' })));`;
   const { stdout, stderr } = await exec(
     node.command,
-    [
-      ...node.args,
-      ...flags,
-      '--max-semi-space-size=25',
-      '--max-old-space-size=460',
-      '--input-type=module',
-      '-e',
-      script,
-    ],
+    [...node.args, ...flags, '--input-type=module', '-e', script],
     {
       env: {
         TABLE_NAME: 'users',

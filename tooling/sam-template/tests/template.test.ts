@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compileCacheDirName, lambdaBootstrapV8Flags } from '@repo/bundler/compile-cache';
+import { compileCacheDirName } from '@repo/bundler/compile-cache';
+import { lambdaNodeArgs } from '@repo/node/node-path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   findWorkspaceRoot,
@@ -134,8 +135,16 @@ if (typeof module[exportName] !== 'function') {
   process.exit(1);
 }`;
 
-/** Imports the handler file in a fresh node process with exactly `env`: a Lambda cold start. */
-function coldStart(file: string, exportName: string, env: Record<string, string>, flags: string[] = []) {
+/**
+ * Imports the handler file in a fresh node process with exactly `env`, started as Lambda's bootstrap starts
+ * node (512 MB; the flags name the compile cache's folder): a Lambda cold start.
+ */
+function coldStart(
+  file: string,
+  exportName: string,
+  env: Record<string, string>,
+  flags = lambdaNodeArgs(512),
+) {
   return run(
     process.execPath,
     [...flags, '--input-type=module', '--eval', importScript, pathToFileURL(file).href, exportName],
@@ -272,8 +281,7 @@ describe.each(functions)('serverless function $logicalId', (fn) => {
       NODE_DEBUG_NATIVE: 'COMPILE_CACHE',
     };
 
-    // As Lambda's bootstrap starts Node.js: the flags that name the cache's folder (compile-cache.mjs).
-    const result = coldStart(String(file), exportName, env, lambdaBootstrapV8Flags);
+    const result = coldStart(String(file), exportName, env);
 
     expect(result.status, shortLines(result.stderr)).toBe(0);
     expect(env.NODE_COMPILE_CACHE).toBe(join(artifactsDir, compileCacheDirName));
@@ -282,13 +290,13 @@ describe.each(functions)('serverless function $logicalId', (fn) => {
   });
 
   it('says once, at WARN, when it starts on a Node.js its compile cache was not made for, and runs', () => {
+    // Every other start here is Lambda's (flags as its bootstrap's); this one, the only one without them,
+    // is the first start of a Node.js whose cache folder has another name: a miss.
     const artifactsDir = buildArtifacts(fn);
     const { file, exportName } = handlerFile(fn, artifactsDir);
-
     const made = readdirSync(join(artifactsDir, compileCacheDirName));
 
-    // Without Lambda's --expose-gc, Node.js looks for a cache folder of another name: a miss
-    const result = coldStart(String(file), exportName, lambdaEnvironment(fn, artifactsDir));
+    const result = coldStart(String(file), exportName, lambdaEnvironment(fn, artifactsDir), []);
 
     expect(result.status, shortLines(result.stderr)).toBe(0);
     const warnings = `${result.stdout}${result.stderr}`
@@ -299,7 +307,7 @@ describe.each(functions)('serverless function $logicalId', (fn) => {
       level: 'WARN',
       compileCache: {
         running: `${process.version}-${process.arch}`,
-        // the folder the build made (where the artifact is writable, as here, Node.js adds its own, empty)
+        // the folder the build made (where the artifact is writable, as here, Node.js also makes its own)
         shipped: expect.arrayContaining(made),
       },
     });
