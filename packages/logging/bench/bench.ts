@@ -33,7 +33,7 @@ import { arch, availableParallelism, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleLambda } from '@repo/bundler/bundle-lambda';
-import { coldStart, summarize } from '@repo/testing/cold-start';
+import { coldStart, lambdaColdStartEnvironment, summarize } from '@repo/testing/cold-start';
 import { startXRayDaemon } from '@repo/testing/xray-daemon';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -156,28 +156,16 @@ const getUser = JSON.parse(
 ) as { pathParameters: Record<string, string> };
 const eventFile = join(benchDir, 'get-unknown-user.json');
 await writeFile(eventFile, JSON.stringify({ ...getUser, pathParameters: { id: 'not-a-user-id' } }));
-const coldEnv = {
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_CONFIG_FILE: join(benchDir, 'no-aws-config'),
-  AWS_SHARED_CREDENTIALS_FILE: join(benchDir, 'no-aws-credentials'),
-  USERS_TABLE_NAME: 'users',
-  POWERTOOLS_LOG_LEVEL: 'ERROR',
-  AWS_LAMBDA_FUNCTION_NAME: cold.app,
-  // As template.yaml's Globals set it: reading the bundle's source map is part of a real cold start.
-  NODE_OPTIONS: '--enable-source-maps',
-  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-  // Lambda with `Tracing: Active`: each tracer is on, so its set-up is part of the cold start. Datagrams go
-  // to a port nobody listens on, as cheap as the real daemon's socket.
-  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-  LAMBDA_TASK_ROOT: '/var/task',
-  _HANDLER: 'index.handler',
-  _X_AMZN_TRACE_ID: 'Root=1-6b0912b3-28e02368ba7444aef6f6c61a;Parent=53995c3f42cd8ad8;Sampled=1',
-  AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:9',
-  // (d)'s collector: nobody listens either (only init is compared; the first response's POST is refused).
-  OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
-};
+const coldEnv = lambdaColdStartEnvironment({
+  functionName: cold.app,
+  workDir: benchDir,
+  variables: {
+    USERS_TABLE_NAME: 'users',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    // (d)'s collector: nobody listens either (only init is compared; the first response's POST is refused).
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+  },
+});
 const initMs: Record<ColdVariant, number[]> = { noTracer: [], xraySdk: [], shipped: [], otlpHttp: [] };
 for (let run = 0; run < cold.warmups + cold.runs; run++) {
   // Rotate the order too, so no variant always follows the same one.
