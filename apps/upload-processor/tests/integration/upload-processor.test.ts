@@ -293,6 +293,50 @@ describe('upload-processor against moto (S3, DynamoDB, SNS → SQS)', () => {
     },
   );
 
+  it('marks once, with the published message id, when every SDK attempt of the mark was applied and its answer lost, and its own retry meets the mark', async () => {
+    // Prepare: DynamoDB applies each of the SDK's three attempts (AWS_MAX_ATTEMPTS) at the mark and the
+    // proxy drops every answer, so the SDK gives up with a reset connection after the publish; the
+    // delivery's own retry of the mark (a transient fault) then meets the mark already written
+    const key = 'uploads/answer-lost-every-mark-attempt.txt';
+    const event = await upload(bucket, key, 'marked three times over, never told');
+    const isMark = ({ headers, body }: ProxiedRequest) =>
+      headers['x-amz-target'] === 'DynamoDB_20120810.UpdateItem' && body.includes('SET notifiedAt');
+    const loseMark = dynamoDbOperation('UpdateItem', { times: 3, mentioning: 'SET notifiedAt' });
+    const marksSent: ProxiedRequest[] = [];
+    const loseAnswer = (request: ProxiedRequest) => {
+      if (isMark(request)) marksSent.push(request);
+      return loseMark(request);
+    };
+
+    // Act
+    const { outcomes, lost } = await deliverLosing(event, loseAnswer);
+
+    // Assess: the three SDK attempts lost, then one more attempt of the very same write, answered
+    const objectId = `s3://${bucket}/${key}`;
+    expect(lost).toHaveLength(3);
+    expect(lost.every(isMark)).toBe(true);
+    expect(marksSent).toHaveLength(4);
+    const valuesSent = marksSent.map(({ body }) => JSON.parse(body).ExpressionAttributeValues);
+    expect(valuesSent).toEqual(Array.from({ length: 4 }, () => valuesSent[0]));
+    // One record, one announcement; the item and the outcome carry the id SNS gave that announcement,
+    // and the notifiedAt every attempt wrote
+    const { versions, latest } = await expectRecordedAndAnnouncedOnce(objectId);
+    const [{ envelope }] = (await announcementsOf(objectId)) as [
+      Awaited<ReturnType<typeof announcementsOf>>[number],
+    ];
+    const [item] = versions as [UploadRecord];
+    expect(item).toMatchObject({ messageId: envelope.MessageId });
+    expect(valuesSent[0]).toEqual({ ':at': { S: item.notifiedAt }, ':id': { S: envelope.MessageId } });
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        status: 'recorded',
+        messageId: envelope.MessageId,
+        record: expect.objectContaining({ notifiedAt: item.notifiedAt, messageId: envelope.MessageId }),
+      }),
+    ]);
+    expect(latest).toMatchObject({ latestVersion: item.version });
+  });
+
   /** Writes the version item as a delivery leaves it when it died after the put: recorded, unannounced. */
   async function recordedNotAnnounced(event: Awaited<ReturnType<typeof upload>>, claim?: object) {
     const {
