@@ -4,14 +4,15 @@
 // qemu-user on an x64 host) with nothing but the artifact on disk:
 //   1. the runtime is linux/arm64 Node of that major;
 //   2. sharp loads from the artifact's node_modules and resizes a generated 1000×800 image;
-//   3. the bundled handler resizes an upload in moto (started here, on the host) into four sizes.
+//   3. the bundled handler resizes an upload in moto (started here, on the host) into four sizes;
+//   4. node, started with the arguments Lambda's bootstrap gives it, accepts the artifact's compile cache.
 // It fails, never skips, when the emulator is missing. Run it with `pnpm --filter image-resizer test:arm64`.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -20,7 +21,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { startMoto } from '@repo/aws-local/moto';
-import { nodeLauncher } from '@repo/node/node-path';
+import { lambdaNodeArgs, nodeLauncher } from '@repo/node/node-path';
 import { readTemplate, serverlessFunctions } from '@repo/sam-template/read-template';
 import sharp from 'sharp';
 import { elfMachine, elfMachines } from '../../../tooling/bundler/bin/install-sharp.mjs';
@@ -180,15 +181,23 @@ const shortLines = (text) =>
     .map((line) => (line.length > 300 ? `${line.slice(0, 300)}…` : line))
     .join('\n');
 
-/** Runs the runner in the artifact folder with a Lambda-like environment (nothing from this process). */
+/**
+ * Runs the runner in the artifact folder with a Lambda-like environment (nothing from this process),
+ * node started with the arguments Lambda's bootstrap gives it, the template's compile cache in the
+ * artifact, and Node's compile-cache log on (stderr), so the run says whether Node accepted the cache.
+ */
 async function runArm64(launcher, artifactsDir, event, endpoint) {
   const runner = join(artifactsDir, 'smoke-runner.mjs');
   writeFileSync(runner, runnerSource);
-  const child = spawn(launcher.command, [...launcher.args, runner, JSON.stringify(event)], {
+  const args = [...launcher.args, ...lambdaNodeArgs(1769), runner, JSON.stringify(event)];
+  const child = spawn(launcher.command, args, {
     cwd: artifactsDir,
     env: {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       NODE_OPTIONS: '--enable-source-maps',
+      NODE_COMPILE_CACHE: join(artifactsDir, '.node-compile-cache'),
+      NODE_COMPILE_CACHE_PORTABLE: '1',
+      NODE_DEBUG_NATIVE: 'COMPILE_CACHE',
       AWS_REGION: region,
       AWS_ENDPOINT_URL: endpoint,
       AWS_ACCESS_KEY_ID: 'test',
@@ -213,6 +222,15 @@ async function runArm64(launcher, artifactsDir, event, endpoint) {
   if (code !== 0 || !line) {
     const why = signal ? `was killed (${signal}; 90 s limit)` : `exited with code ${code}`;
     throw new SmokeTestError(`the arm64 run ${why}:\n${shortLines(output).slice(-6_000)}`);
+  }
+  // The artifact's compile cache (tooling/bundler/src/compile-cache.mjs, made by the arm64 Node.js under
+  // qemu-user) is the one this Node.js uses for the bundle.
+  const bundle = `V8 code cache for ESM ${pathToFileURL(join(artifactsDir, 'index.mjs')).href} was`;
+  const cache = output.split('\n').find((text) => text.includes(bundle));
+  if (!cache?.includes('was accepted')) {
+    throw new SmokeTestError(
+      `Node.js did not accept the artifact's compile cache for index.mjs: ${cache ?? 'no cache read'}`,
+    );
   }
   return JSON.parse(line.slice('SMOKE_RESULT '.length));
 }

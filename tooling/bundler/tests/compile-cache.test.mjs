@@ -113,19 +113,6 @@ describe('writeCompileCache', { timeout: 60_000 }, () => {
     expect(started.bundle).not.toMatch(/was accepted/);
   });
 
-  it('writes the arm64 cache with the arm64 Node.js (under qemu-user on an x64 host), which accepts it', async () => {
-    // Prepare
-    const built = await artifact();
-
-    // Act
-    const { folder } = await writeCompileCache({ artifactDir: built, runtime: 'nodejs24.x', arch: 'arm64' });
-    const started = await coldStart(nodeLauncher(24, 'arm64'), built);
-
-    // Assess
-    expect(folder).toMatch(/-arm64-[0-9a-f]+-0$/);
-    expect(started.bundle).toMatch(/index\.mjs was accepted/);
-  });
-
   it('refuses a runtime that cannot have one, and leaves no cache behind', async () => {
     // Prepare
     const built = await artifact();
