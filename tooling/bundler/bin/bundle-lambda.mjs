@@ -32,7 +32,7 @@ if (artifactDir && values.runtime) {
     });
     console.log(`compile cache ${folder} (${(bytes / 1024).toFixed(1)} KB)`);
   } catch (error) {
-    // The function runs the same without it, only its cold start compiles the bundle (about 8 ms more
+    // The function runs the same without it, only its cold start compiles the bundle (about 10 ms more
     // for users-api): say so, and let the build go on.
     console.warn(
       `warning: no compile cache in ${artifactDir}/${compileCacheDirName}: ${error instanceof Error ? error.message : error}`,
