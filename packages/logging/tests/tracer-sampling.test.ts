@@ -2,33 +2,18 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import { flattenTrace, lambdaTraceHeader } from '@repo/aws-local/xray-daemon';
 import { lambdaContext } from '@repo/testing/lambda-context';
-import {
-  invocationSubsegment,
-  startXRayDaemon,
-  traceOfInvocation,
-  useLambdaTracingEnvironment,
-  type XRayDaemon,
-} from '@repo/testing/xray-daemon';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DynamoDBStandIn, secretItemValue, startDynamoDBStandIn } from './dynamodb-stand-in.ts';
+import { invocationSubsegment, traceOfInvocation, type XRayDaemon } from '@repo/testing/xray-daemon';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DynamoDBStandIn, secretItemValue } from './dynamodb-stand-in.ts';
+import { type TracerHarness, useTracerHarness } from './tracer-harness.ts';
 
-// The module under test is imported only once useLambdaTracingEnvironment has set Lambda's environment.
+// Set up once for the file (tests/tracer-harness.ts); the module under test is imported by the harness.
+const harness = useTracerHarness();
 let daemon: XRayDaemon;
 let dynamodb: DynamoDBStandIn;
-let tracing: typeof import('../src/tracer.ts');
-let restoreEnvironment: (() => void) | undefined;
-
-beforeAll(async () => {
-  daemon = await startXRayDaemon();
-  dynamodb = await startDynamoDBStandIn();
-  restoreEnvironment = useLambdaTracingEnvironment(daemon);
-  tracing = await import('../src/tracer.ts');
-});
-
-afterAll(async () => {
-  restoreEnvironment?.();
-  await daemon.close();
-  await dynamodb.close();
+let tracing: TracerHarness['tracing'];
+beforeAll(() => {
+  ({ daemon, dynamodb, tracing } = harness);
 });
 
 beforeEach(() => {

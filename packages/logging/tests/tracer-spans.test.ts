@@ -3,15 +3,16 @@ import middy from '@middy/core';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace';
 import { lambdaContext } from '@repo/testing/lambda-context';
-import {
-  setFreshTraceHeader,
-  startXRayDaemon,
-  useLambdaTracingEnvironment,
-  type XRayDaemon,
-} from '@repo/testing/xray-daemon';
+import { setFreshTraceHeader } from '@repo/testing/xray-daemon';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type DynamoDBStandIn, secretItemValue, startDynamoDBStandIn } from './dynamodb-stand-in.ts';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type DynamoDBStandIn, secretItemValue } from './dynamodb-stand-in.ts';
+import {
+  concurrentJobsHandler,
+  rejectionHandler,
+  type TracerHarness,
+  useTracerHarness,
+} from './tracer-harness.ts';
 
 // The spans are read before any export, without a seam in src/: the tracer's provider is the SDK's own,
 // given one more processor that keeps every ended span in memory (the bench substitutes the provider the
@@ -32,23 +33,12 @@ vi.mock('@opentelemetry/sdk-trace', async (importOriginal) => {
   return { ...sdk, TracerProvider };
 });
 
-// The module under test is imported only once useLambdaTracingEnvironment has set Lambda's environment.
-let daemon: XRayDaemon;
+// Set up once for the file (tests/tracer-harness.ts), with the mock above in force.
+const harness = useTracerHarness();
 let dynamodb: DynamoDBStandIn;
-let tracing: typeof import('../src/tracer.ts');
-let restoreEnvironment: (() => void) | undefined;
-
-beforeAll(async () => {
-  daemon = await startXRayDaemon();
-  dynamodb = await startDynamoDBStandIn();
-  restoreEnvironment = useLambdaTracingEnvironment(daemon);
-  tracing = await import('../src/tracer.ts');
-});
-
-afterAll(async () => {
-  restoreEnvironment?.();
-  await daemon.close();
-  await dynamodb.close();
+let tracing: TracerHarness['tracing'];
+beforeAll(() => {
+  ({ dynamodb, tracing } = harness);
 });
 
 beforeEach(() => {
@@ -167,24 +157,7 @@ describe('tracer (OpenTelemetry): the spans before export', { timeout: 60_000 },
   it('records a `### <name>` span per unit of work, annotated, and a permanent rejection as an error with its reason', async () => {
     // Prepare
     const tracer = tracing.createTracer({ serviceName: 'image-resizer' });
-    const handler = middy()
-      .use(tracing.withTracing(tracer))
-      .handler(async () =>
-        Promise.all(
-          [
-            { status: 'rejected', reason: 'corrupt' },
-            { status: 'resized', reason: undefined },
-          ].map((outcome, index) =>
-            tracing.traceWork(
-              tracer,
-              'resize',
-              { objectKey: `k${index}`, bucket: 'photos', skipped: undefined },
-              async () => outcome,
-              (result) => (result.status === 'rejected' ? result.reason : undefined),
-            ),
-          ),
-        ),
-      );
+    const handler = rejectionHandler(tracing, tracer, { bucket: 'photos', skipped: undefined });
 
     // Act
     const { spans, invocation } = await invoke(handler);
@@ -231,30 +204,7 @@ describe('tracer (OpenTelemetry): the spans before export', { timeout: 60_000 },
     const tracer = tracing.createTracer({ serviceName: 'batch-worker' });
     const db = tracing.traceClient(tracer, dynamodb.newClient());
     const keys = ['uploads/a.jpg', 'uploads/b.jpg', 'uploads/c.jpg'];
-    // Every job's span is open before any job calls, and they call in the reverse of the order they
-    // opened, each while the others' calls are in flight: no timing, so the interleaving is the same on
-    // any machine.
-    let opened = 0;
-    const allOpen = Promise.withResolvers<void>();
-    const calling = keys.map(() => Promise.withResolvers<void>());
-    const handler = middy()
-      .use(tracing.withTracing(tracer))
-      .handler(async () =>
-        Promise.all(
-          keys.map((objectKey, index) =>
-            tracing.traceWork(tracer, 'resize', { objectKey }, async () => {
-              opened += 1;
-              if (opened === keys.length) allOpen.resolve();
-              await allOpen.promise;
-              await calling[index + 1]?.promise;
-              const call = db.send(new GetItemCommand({ TableName: objectKey, Key: { id: { S: 'x' } } }));
-              calling[index]?.resolve();
-              await call;
-              return index;
-            }),
-          ),
-        ),
-      );
+    const handler = concurrentJobsHandler(tracing, tracer, db, keys);
 
     // Act
     const { result, spans, invocation } = await invoke(handler);

@@ -1,6 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import { flattenTrace } from '@repo/aws-local/xray-daemon';
 import { lambdaContext } from '@repo/testing/lambda-context';
@@ -8,54 +6,36 @@ import {
   invocationSubsegment,
   parentIdOf,
   setFreshTraceHeader,
-  startXRayDaemon,
   traceOfInvocation,
-  useLambdaTracingEnvironment,
   type XRayDaemon,
 } from '@repo/testing/xray-daemon';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DynamoDBStandIn } from './dynamodb-stand-in.ts';
+import {
+  concurrentJobsHandler,
+  rejectionHandler,
+  type TracerHarness,
+  useTracerHarness,
+} from './tracer-harness.ts';
 
-// The module under test is imported only once useLambdaTracingEnvironment has set Lambda's environment.
+// Set up once for the file (tests/tracer-harness.ts); the module under test is imported by the harness.
+const harness = useTracerHarness();
 let daemon: XRayDaemon;
-let dynamodb: Server;
-let tracing: typeof import('../src/tracer.ts');
-let endpoint: string;
-let restoreEnvironment: (() => void) | undefined;
+let dynamodb: DynamoDBStandIn;
+let tracing: TracerHarness['tracing'];
+beforeAll(() => {
+  ({ daemon, dynamodb, tracing } = harness);
+});
 
 const secretResponse = 'response-body-that-must-not-be-traced';
 
-beforeAll(async () => {
-  daemon = await startXRayDaemon();
-  dynamodb = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'REQ1' });
-      response.end(JSON.stringify({ Item: { id: { S: 'u1' } } }));
-    });
-  });
-  await new Promise<void>((resolve) => dynamodb.listen(0, '127.0.0.1', resolve));
-  restoreEnvironment = useLambdaTracingEnvironment(daemon);
-  tracing = await import('../src/tracer.ts');
-  endpoint = `http://127.0.0.1:${(dynamodb.address() as AddressInfo).port}`;
-});
-
 /** A client of its own per test: tracing a client instruments that instance. */
-const newClient = () =>
-  new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-
-afterAll(async () => {
-  restoreEnvironment?.();
-  await daemon.close();
-  await new Promise((resolve) => dynamodb.close(resolve));
-});
+const newClient = () => dynamodb.newClient({ region: 'us-east-1', maxAttempts: 3 });
 
 beforeEach(() => {
   daemon.clear();
+  dynamodb.reset();
 });
 
 /** Runs the handler on an empty event; a failure settles as `{ error }` rather than rejecting. */
@@ -109,30 +89,7 @@ describe('tracing (Powertools tracer, X-Ray)', { timeout: 60_000 }, () => {
     const tracer = tracing.createTracer({ serviceName: 'batch-worker' });
     const db = tracing.traceClient(tracer, newClient());
     const keys = ['uploads/a.jpg', 'uploads/b.jpg', 'uploads/c.jpg'];
-    // Every job's subsegment is open before any job calls, and they call in the reverse of the order they
-    // opened, each while the others' calls are in flight: no timing, so the interleaving is the same on
-    // any machine.
-    let opened = 0;
-    const allOpen = Promise.withResolvers<void>();
-    const calling = keys.map(() => Promise.withResolvers<void>());
-    const handler = middy()
-      .use(tracing.withTracing(tracer))
-      .handler(async () =>
-        Promise.all(
-          keys.map((objectKey, index) =>
-            tracing.traceWork(tracer, 'resize', { objectKey }, async () => {
-              opened += 1;
-              if (opened === keys.length) allOpen.resolve();
-              await allOpen.promise;
-              await calling[index + 1]?.promise;
-              const call = db.send(new GetItemCommand({ TableName: objectKey, Key: { id: { S: 'x' } } }));
-              calling[index]?.resolve();
-              await call;
-              return index;
-            }),
-          ),
-        ),
-      );
+    const handler = concurrentJobsHandler(tracing, tracer, db, keys);
 
     const { result, all, invocation } = await invoke(handler);
     expect(result).toEqual({ value: [0, 1, 2] });
@@ -167,24 +124,7 @@ describe('tracing (Powertools tracer, X-Ray)', { timeout: 60_000 }, () => {
 
   it('marks work that ended in a permanent rejection (not thrown) as an error annotated with its reason', async () => {
     const tracer = tracing.createTracer({ serviceName: 'image-resizer' });
-    const handler = middy()
-      .use(tracing.withTracing(tracer))
-      .handler(async () =>
-        Promise.all(
-          [
-            { status: 'rejected', reason: 'corrupt' },
-            { status: 'resized', reason: undefined },
-          ].map((outcome, index) =>
-            tracing.traceWork(
-              tracer,
-              'resize',
-              { objectKey: `k${index}` },
-              async () => outcome,
-              (result) => (result.status === 'rejected' ? result.reason : undefined),
-            ),
-          ),
-        ),
-      );
+    const handler = rejectionHandler(tracing, tracer);
 
     const { all, invocation } = await invoke(handler);
     const [rejected, resized] = ['k0', 'k1'].map((key) =>
