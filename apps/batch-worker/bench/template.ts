@@ -1,8 +1,10 @@
+import { withoutArtifactOnlyVariables } from '@repo/sam-template/artifact-variables';
 import { findWorkspaceRoot, readTemplate, serverlessFunctions } from '@repo/sam-template/read-template';
 
 /**
  * BatchWorkerFunction as template.yaml declares it: its MemorySize, and those environment variables whose
- * values are plain strings or numbers (intrinsics such as `!Ref UploadsBucket` are left out).
+ * values are plain strings or numbers (intrinsics such as `!Ref UploadsBucket` are left out), without
+ * those that only mean something inside the artifact (its compile cache).
  */
 export function batchWorkerFunction(): { memoryMb: number; environment: Record<string, string> } {
   const template = readTemplate(`${findWorkspaceRoot(import.meta.dirname)}/template.yaml`);
@@ -12,7 +14,7 @@ export function batchWorkerFunction(): { memoryMb: number; environment: Record<s
   const variables = (worker?.properties.Environment as { Variables?: Record<string, unknown> } | undefined)
     ?.Variables;
   const environment = Object.fromEntries(
-    Object.entries(variables ?? {})
+    Object.entries(withoutArtifactOnlyVariables(variables ?? {}))
       .filter(([, value]) => typeof value === 'string' || typeof value === 'number')
       .map(([name, value]) => [name, String(value)]),
   );

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { installedMajors, nodeForRuntime } from '@repo/node/node-path';
+import { withoutArtifactOnlyVariables } from '@repo/sam-template/artifact-variables';
 import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
 import { type LocalStack, resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
 import type { FunctionSpec } from './function-host.ts';
@@ -185,20 +186,15 @@ const appliedFunctionProperties = new Set([
   'RuntimeManagementConfig',
 ]);
 
-/**
- * What the template's NODE_COMPILE_CACHE names is the artifact's build-time cache under /var/task
- * (tooling/bundler/src/compile-cache.mjs). pnpm dev's bundles carry none, and Node.js would try to make
- * that folder on this machine: the functions run here without one.
- */
-const artifactOnlyVariables = new Set(['NODE_COMPILE_CACHE', 'NODE_COMPILE_CACHE_PORTABLE']);
-
 function templateVariables(properties: Record<string, unknown>, stack: LocalStack): Record<string, string> {
   const variables =
     (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   return Object.fromEntries(
-    Object.entries(variables)
-      .filter(([name]) => !artifactOnlyVariables.has(name))
-      .map(([name, value]) => [name, String(resolveIntrinsics(value, stack))]),
+    // The artifact's compile cache under /var/task: pnpm dev's bundles carry none.
+    Object.entries(withoutArtifactOnlyVariables(variables)).map(([name, value]) => [
+      name,
+      String(resolveIntrinsics(value, stack)),
+    ]),
   );
 }
 
