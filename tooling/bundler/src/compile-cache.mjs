@@ -14,9 +14,10 @@ export const compileCacheDirName = '.node-compile-cache';
  * (or tooling/node's for another major), for `arch` (an arm64 one runs under qemu-user on an x64 host).
  * The cache is portable (keyed by the module's path relative to the cache folder), so it holds at
  * `/var/task` as it does here; Node 22 keys its caches by absolute path and cannot write one for an
- * artifact built elsewhere, so a nodejs22.x function gets an Error here. Node writes the cache when it compiles the module, before it runs
- * any of it: the bundle is imported with an empty environment, its configuration check rejects that,
- * and nothing else of it runs. Only the bundle is cached (enabled after this script compiled).
+ * artifact built elsewhere, so a nodejs22.x function gets an Error here. Node writes the cache when it
+ * compiles the module, before running it: the bundle is imported with an empty environment, and its
+ * module scope stops at the configuration check (no client built, no call made). Only the bundle is
+ * cached (enabled after this script was compiled).
  *
  * A Node.js that is not the one this was made with (another version, other V8 flags) looks in a folder of
  * its own name, finds none, and compiles as if there were no cache: a miss costs nothing but the saving.
