@@ -1,4 +1,4 @@
-import { withoutArtifactOnlyVariables } from '@repo/sam-template/artifact-variables';
+import { localVariables } from '@repo/sam-template/artifact-variables';
 import { findWorkspaceRoot, readTemplate, serverlessFunctions } from '@repo/sam-template/read-template';
 
 /**
@@ -11,10 +11,8 @@ export function batchWorkerFunction(): { memoryMb: number; environment: Record<s
   const worker = serverlessFunctions(template).find((fn) => fn.logicalId === 'BatchWorkerFunction');
   const memoryMb = worker?.properties.MemorySize;
   if (typeof memoryMb !== 'number') throw new Error('template.yaml: BatchWorkerFunction has no MemorySize');
-  const variables = (worker?.properties.Environment as { Variables?: Record<string, unknown> } | undefined)
-    ?.Variables;
   const environment = Object.fromEntries(
-    Object.entries(withoutArtifactOnlyVariables(variables ?? {}))
+    Object.entries(localVariables(worker?.properties ?? {}))
       .filter(([, value]) => typeof value === 'string' || typeof value === 'number')
       .map(([name, value]) => [name, String(value)]),
   );

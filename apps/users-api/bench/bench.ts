@@ -224,8 +224,6 @@ if (dynamodb.getItemCalls() !== expectedGetItems) {
   throw new Error(`DynamoDB stub saw ${dynamodb.getItemCalls()} GetItem calls, expected ${expectedGetItems}`);
 }
 
-const median = (name: VariantName, measure: 'wallMs' | 'importMs' | 'firstResponseMs') =>
-  summarize(samples[name][measure]).median;
 const coldStartStats = Object.fromEntries(
   variants.map(({ name }) => [
     name,
@@ -236,6 +234,8 @@ const coldStartStats = Object.fromEntries(
     },
   ]),
 ) as { [Name in VariantName]: { wallMs: Summary; importMs: Summary; firstResponseMs: Summary } };
+const median = (name: VariantName, measure: 'wallMs' | 'importMs' | 'firstResponseMs') =>
+  coldStartStats[name][measure].median;
 // Lambda's Init Duration is the start up to the handler's import; the first request is the invoke's.
 const firstRequestMs = (name: VariantName) => median(name, 'firstResponseMs') - median(name, 'importMs');
 const initMs = (name: VariantName) => median(name, 'wallMs') - firstRequestMs(name);

@@ -254,17 +254,19 @@ function recordResponse(span: Span, metadata: ResponseMetadata | undefined): voi
   if (metadata.attempts !== undefined) span.setAttribute('aws.retries', metadata.attempts - 1);
 }
 
-/** The request fields the X-Ray SDK recorded for these services, and nothing else of the input. */
+/** The request fields the X-Ray SDK recorded for these services, and the attribute each becomes. */
+const recordedRequestFields = [
+  ['TableName', 'aws.dynamodb.table_name'],
+  ['Bucket', 'aws.s3.bucket'],
+  ['Key', 'aws.s3.key'],
+  ['TopicArn', 'aws.sns.topic_arn'],
+  ['QueueUrl', 'aws.sqs.queue_url'],
+] as const;
+
+/** Those fields of a command's input, and nothing else of it. */
 function requestAttributes(input: Record<string, unknown> | undefined): Record<string, string> {
   const attributes: Record<string, string> = {};
-  const fields = [
-    ['TableName', 'aws.dynamodb.table_name'],
-    ['Bucket', 'aws.s3.bucket'],
-    ['Key', 'aws.s3.key'],
-    ['TopicArn', 'aws.sns.topic_arn'],
-    ['QueueUrl', 'aws.sqs.queue_url'],
-  ] as const;
-  for (const [field, attribute] of fields) {
+  for (const [field, attribute] of recordedRequestFields) {
     // DynamoDB's Key is the item's key (a map), never a string: only S3's object key is recorded.
     const value = input?.[field];
     if (typeof value === 'string') attributes[attribute] = value;

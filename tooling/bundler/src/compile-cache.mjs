@@ -59,11 +59,11 @@ export async function writeCompileCache({ artifactDir, runtime, arch }) {
     script,
   ]);
   const { folder, nodeVersion } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
-  const entries = await readdir(folder, { withFileTypes: true });
+  const entries = await readdir(folder);
   if (entries.length !== 1) {
     throw new Error(`expected one compile cache entry (index.mjs) in ${folder}, found ${entries.length}`);
   }
-  const entry = join(folder, entries[0]?.name ?? '');
+  const entry = join(folder, entries[0] ?? '');
   const { size: bytes } = await stat(entry);
   // Node writes the cache for its own user only (0600/0700); Lambda runs the function as another user,
   // which must read it: the permissions Lambda asks of every file and folder in a package.

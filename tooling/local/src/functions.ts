@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { installedMajors, nodeForRuntime } from '@repo/node/node-path';
-import { withoutArtifactOnlyVariables } from '@repo/sam-template/artifact-variables';
+import { localVariables } from '@repo/sam-template/artifact-variables';
 import { serverlessFunctions, type Template } from '@repo/sam-template/read-template';
 import { type LocalStack, resolveIntrinsics } from '@repo/sam-template/resolve-intrinsics';
 import type { FunctionSpec } from './function-host.ts';
@@ -187,11 +187,9 @@ const appliedFunctionProperties = new Set([
 ]);
 
 function templateVariables(properties: Record<string, unknown>, stack: LocalStack): Record<string, string> {
-  const variables =
-    (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+  // Without the artifact's compile cache under /var/task: pnpm dev's bundles carry none.
   return Object.fromEntries(
-    // The artifact's compile cache under /var/task: pnpm dev's bundles carry none.
-    Object.entries(withoutArtifactOnlyVariables(variables)).map(([name, value]) => [
+    Object.entries(localVariables(properties)).map(([name, value]) => [
       name,
       String(resolveIntrinsics(value, stack)),
     ]),

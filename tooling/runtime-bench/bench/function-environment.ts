@@ -1,4 +1,4 @@
-import { withoutArtifactOnlyVariables } from '@repo/sam-template/artifact-variables';
+import { localVariables } from '@repo/sam-template/artifact-variables';
 import { readTemplate, serverlessFunctions, type Template } from '@repo/sam-template/read-template';
 import {
   evaluateConditions,
@@ -29,13 +29,11 @@ export function declaredFunction(templatePath: string, app: string): DeclaredFun
   const found = serverlessFunctions(template).find(({ properties }) => properties.CodeUri === `apps/${app}`);
   if (!found) throw new Error(`${templatePath}: no AWS::Serverless::Function with CodeUri apps/${app}`);
   const { logicalId, properties } = found;
-  const variables = (properties.Environment as { Variables?: Record<string, unknown> } | undefined)
-    ?.Variables;
   // Not the artifact's compile cache: the bench runs dist/ bundles, on Node 22 and 24 alike.
-  const resolved = resolveIntrinsics(
-    withoutArtifactOnlyVariables(variables ?? {}),
-    localStack(template),
-  ) as Record<string, unknown>;
+  const resolved = resolveIntrinsics(localVariables(properties), localStack(template)) as Record<
+    string,
+    unknown
+  >;
   const { MemorySize: memoryMb, Timeout: timeoutSeconds } = properties;
   if (typeof memoryMb !== 'number' || typeof timeoutSeconds !== 'number') {
     throw new Error(`${templatePath}: ${logicalId} has no numeric MemorySize and Timeout`);

@@ -9,7 +9,12 @@ export const artifactOnlyVariables: ReadonlySet<string> = new Set([
   'NODE_COMPILE_CACHE_PORTABLE',
 ]);
 
-/** `variables` without those that only mean something inside the Lambda artifact. */
-export function withoutArtifactOnlyVariables<Value>(variables: Record<string, Value>): Record<string, Value> {
+/**
+ * A function's environment variables as the template declares them (Globals merged, values unresolved),
+ * for a process started on this machine: without those that only mean something inside the artifact.
+ */
+export function localVariables(properties: Record<string, unknown>): Record<string, unknown> {
+  const variables =
+    (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   return Object.fromEntries(Object.entries(variables).filter(([name]) => !artifactOnlyVariables.has(name)));
 }

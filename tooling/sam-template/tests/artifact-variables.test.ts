@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { artifactOnlyVariables, withoutArtifactOnlyVariables } from '../src/artifact-variables.ts';
+import { artifactOnlyVariables, localVariables } from '../src/artifact-variables.ts';
 import { readTemplate } from '../src/read-template.ts';
 
 describe('artifact-only variables', () => {
-  it('leaves out the compile cache the artifact carries, and keeps every other variable', () => {
-    const variables = {
+  it('gives a function’s variables without the compile cache the artifact carries, every other kept', () => {
+    const Variables = {
       NODE_OPTIONS: '--enable-source-maps',
       NODE_COMPILE_CACHE: '/var/task/.node-compile-cache',
       NODE_COMPILE_CACHE_PORTABLE: '1',
-      USERS_TABLE_NAME: 'users',
+      USERS_TABLE_NAME: { Ref: 'UsersTable' },
     };
 
-    expect(withoutArtifactOnlyVariables(variables)).toEqual({
+    expect(localVariables({ Environment: { Variables } })).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
-      USERS_TABLE_NAME: 'users',
+      USERS_TABLE_NAME: { Ref: 'UsersTable' },
     });
+    expect(localVariables({})).toEqual({});
   });
 
   it('names every variable of template.yaml whose value is a path in the artifact (/var/task)', () => {

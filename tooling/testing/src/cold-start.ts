@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { compileCacheDirName, writeCompileCache } from '@repo/bundler/compile-cache';
@@ -63,7 +63,7 @@ export async function deployedBundle(bundleFile: string, dir: string) {
   await mkdir(dir, { recursive: true });
   const handlerFile = join(dir, 'index.mjs');
   await copyFile(bundleFile, handlerFile);
-  await copyFile(`${bundleFile}.map`, join(dir, `${basename(handlerFile)}.map`));
+  await copyFile(`${bundleFile}.map`, `${handlerFile}.map`);
   const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
   const { folder, bytes } = await writeCompileCache({ artifactDir: dir, runtime: 'nodejs24.x', arch });
   return {
